@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The project's private MariaDB/MySQL server: `start` (installs Debian's mariadb-server when
+# missing and we are root), `stop`, `status`. With DB_HOST set, an external server is used and
+# nothing is started. Data lives in .data/ (git-ignored), the server listens on loopback only.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+# Read KEY=VALUE lines from .env without overriding what the environment already says.
+if [ -f .env ]; then
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
+    [ -n "${!key+x}" ] || export "$key=$value"
+  done < .env
+fi
+
+data_dir="$root/.data/mysql"
+run_dir="$root/.data/run"
+socket="$run_dir/mysqld.sock"
+pid_file="$run_dir/mysqld.pid"
+log_file="$root/.data/mysqld.log"
+port="${DB_PORT:-3307}"
+db_user="${DB_USER:-payonce}"
+db_password="${DB_PASSWORD:-payonce}"
+db_name="${DB_NAME:-payonce}"
+test_db_name="${DB_TEST_NAME:-payonce_test}"
+
+say() { echo "[db] $*" >&2; }
+
+find_bin() { # first of the given names on PATH or in sbin
+  for name in "$@"; do
+    for dir in "" /usr/sbin/ /usr/local/sbin/ /usr/local/mysql/bin/; do
+      if [ -z "$dir" ]; then command -v "$name" 2>/dev/null && return 0
+      elif [ -x "$dir$name" ]; then echo "$dir$name"; return 0; fi
+    done
+  done
+  return 1
+}
+
+ensure_binaries() {
+  if server_bin="$(find_bin mariadbd mysqld)" && client_bin="$(find_bin mariadb mysql)"; then return 0; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "no MariaDB/MySQL server found: installing Debian's mariadb-server (about 30 s)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq mariadb-server >/dev/null
+    server_bin="$(find_bin mariadbd mysqld)" && client_bin="$(find_bin mariadb mysql)" && return 0
+  fi
+  say "No MariaDB/MySQL server is installed. Install one (Debian/Ubuntu: sudo apt-get install mariadb-server), or set DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME to use an existing server."
+  exit 1
+}
+
+server_pid() { # prints the pid of our running server, or fails
+  [ -f "$pid_file" ] || return 1
+  local pid; pid="$(cat "$pid_file" 2>/dev/null)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+client() { "$client_bin" --no-defaults --protocol=socket --socket="$socket" -uroot "$@"; }
+
+initialize() {
+  say "creating a private data directory in .data/mysql"
+  mkdir -p "$data_dir" "$run_dir"
+  local log="$root/.data/install.log"
+  if [[ "$(basename "$server_bin")" == mariadbd ]] || "$server_bin" --version | grep -qi mariadb; then
+    local install_db; install_db="$(find_bin mariadb-install-db mysql_install_db)"
+    "$install_db" --no-defaults --datadir="$data_dir" --user="$(id -un)" \
+      --auth-root-authentication-method=socket --skip-test-db >"$log" 2>&1 ||
+      { cat "$log" >&2; exit 1; }
+  else
+    "$server_bin" --no-defaults --initialize-insecure --datadir="$data_dir" --user="$(id -un)" >"$log" 2>&1 ||
+      { cat "$log" >&2; exit 1; }
+  fi
+}
+
+start() {
+  if [ -n "${DB_HOST:-}" ]; then
+    say "DB_HOST=$DB_HOST is set: using that server, starting nothing"
+    return 0
+  fi
+  ensure_binaries
+  if pid="$(server_pid)"; then
+    say "private server already running (pid $pid, port $port)"
+    return 0
+  fi
+  rm -f "$pid_file" "$socket" "$socket.lock" # left behind by a killed run
+  [ -d "$data_dir/mysql" ] || initialize
+  mkdir -p "$run_dir"
+  # Started in its own session so that it outlives the npm script that started it.
+  setsid "$server_bin" --no-defaults --datadir="$data_dir" --socket="$socket" --pid-file="$pid_file" \
+    --port="$port" --bind-address=127.0.0.1 --user="$(id -un)" \
+    --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+    --max-connections=500 --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
+    --skip-name-resolve --log-error="$log_file" </dev/null >/dev/null 2>&1 &
+  for _ in $(seq 1 150); do
+    if client -e 'SELECT 1' >/dev/null 2>&1; then break; fi
+    sleep 0.2
+  done
+  client -e 'SELECT 1' >/dev/null 2>&1 || { say "server did not start; see .data/mysqld.log:"; tail -20 "$log_file" >&2; exit 1; }
+  client <<SQL
+CREATE DATABASE IF NOT EXISTS \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE DATABASE IF NOT EXISTS \`$test_db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS '$db_user'@'127.0.0.1' IDENTIFIED BY '$db_password';
+CREATE USER IF NOT EXISTS '$db_user'@'localhost' IDENTIFIED BY '$db_password';
+GRANT ALL PRIVILEGES ON \`$db_name\`.* TO '$db_user'@'127.0.0.1', '$db_user'@'localhost';
+GRANT ALL PRIVILEGES ON \`$test_db_name\`.* TO '$db_user'@'127.0.0.1', '$db_user'@'localhost';
+SQL
+  say "private server running on 127.0.0.1:$port (pid $(cat "$pid_file")), databases $db_name and $test_db_name"
+}
+
+stop() {
+  if [ -n "${DB_HOST:-}" ]; then say "DB_HOST is set: the external server is not ours to stop"; return 0; fi
+  local pid
+  if ! pid="$(server_pid)"; then say "private server is not running"; rm -f "$pid_file" "$socket"; return 0; fi
+  kill "$pid"
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
+  rm -f "$pid_file" "$socket"
+  say "private server stopped"
+}
+
+status() {
+  if [ -n "${DB_HOST:-}" ]; then say "external server: $DB_HOST:${DB_PORT:-3306}"; return 0; fi
+  local pid
+  if pid="$(server_pid)"; then say "private server running (pid $pid) on 127.0.0.1:$port, data in .data/mysql"
+  else say "private server is not running"; return 3; fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  restart) stop; start ;;
+  *) echo "usage: scripts/db.sh start|stop|status|restart" >&2; exit 2 ;;
+esac

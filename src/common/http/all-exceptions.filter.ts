@@ -1,0 +1,17 @@
+import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { toErrorResponse } from '../errors/index.js';
+import { sendJson } from './send-json.js';
+
+/** The one place where every error becomes the contract's error body. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { body, headers, unexpected } = toErrorResponse(exception);
+    if (unexpected) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    sendJson(reply, body.statusCode, JSON.stringify(body), headers);
+  }
+}

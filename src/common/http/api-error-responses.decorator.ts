@@ -1,0 +1,29 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+
+export class ErrorBodyDto {
+  @ApiProperty({ example: 404 }) statusCode: number;
+  @ApiProperty({ example: 'ORDER_NOT_FOUND' }) code: string;
+  @ApiProperty({ example: 'Order 42 does not exist' }) message: string;
+  @ApiProperty({ example: 'Not Found' }) error: string;
+}
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Malformed JSON (INVALID_JSON) or a field that fails validation (VALIDATION_FAILED)',
+  403: 'The resource belongs to someone else',
+  404: 'An id that does not exist',
+  409: 'A conflicting state',
+  413: 'Body larger than the limit (PAYLOAD_TOO_LARGE)',
+  422: 'The request is well-formed but cannot be carried out',
+  503: 'The database is busy (DATABASE_BUSY); nothing changed, retry after Retry-After',
+};
+
+/** Declares the error statuses a route can answer, all in the contract's error shape. */
+export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
+  const all = [...new Set([...statuses, 500])];
+  return applyDecorators(
+    ...all.map((status) =>
+      ApiResponse({ status, type: ErrorBodyDto, description: DESCRIPTIONS[status] ?? 'Unexpected fault (INTERNAL_ERROR), no details' }),
+    ),
+  );
+}

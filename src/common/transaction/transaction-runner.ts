@@ -1,0 +1,55 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DatabaseBusyError } from '../errors/index.js';
+
+/** MySQL errors that mean "another transaction was in the way": safe to run the whole transaction again. */
+const ER_LOCK_WAIT_TIMEOUT = 1205;
+const ER_LOCK_DEADLOCK = 1213;
+const RETRYABLE = new Set([ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK]);
+const MAX_ATTEMPTS = 3;
+
+export function mysqlErrno(error: unknown): number | undefined {
+  if (!(error instanceof QueryFailedError)) return undefined;
+  const errno = (error.driverError as { errno?: unknown } | undefined)?.errno;
+  return typeof errno === 'number' ? errno : undefined;
+}
+
+/**
+ * Owns transaction boundaries. Code inside `run` that calls `run` again joins the same
+ * transaction (found through AsyncLocalStorage), so a service works alone or as part of a
+ * larger unit such as an idempotent request, and always uses the manager it was handed.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+  private readonly current = new AsyncLocalStorage<EntityManager>();
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Joins the transaction in progress, or opens one (READ COMMITTED: row locks do the work, no gap locks). */
+  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const manager = this.current.getStore();
+    return manager ? work(manager) : this.runNew(work);
+  }
+
+  /** Always a new transaction, retried as a whole on deadlock or lock wait timeout. */
+  async runNew<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction('READ COMMITTED', (manager) => this.current.run(manager, () => work(manager)));
+      } catch (error) {
+        const errno = mysqlErrno(error);
+        if (errno === undefined || !RETRYABLE.has(errno)) throw error;
+        if (attempt >= MAX_ATTEMPTS) throw new DatabaseBusyError();
+        this.logger.warn(`transaction hit MySQL error ${errno}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      }
+    }
+  }
+
+  /** The manager of the transaction in progress, or the global one outside any. */
+  get manager(): EntityManager {
+    return this.current.getStore() ?? this.dataSource.manager;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './parse-id.pipe.js';
+export * from './validation.js';

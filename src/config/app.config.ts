@@ -1,0 +1,26 @@
+import { registerAs } from '@nestjs/config';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { validateEnv } from './validate-env.js';
+
+class AppEnv {
+  @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IsString() HOST: string = '127.0.0.1';
+  /** Largest accepted request body; a checkout request is a few hundred bytes. */
+  @IsInt() @Min(1024) @Max(10 * 1024 * 1024) BODY_LIMIT_BYTES: number = 65536;
+  /** Comma-separated origins allowed by CORS, or * for any. */
+  @IsString() CORS_ORIGINS: string = '*';
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: string = 'log';
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+}
+
+export const appConfig = registerAs('app', () => {
+  const env = validateEnv(AppEnv);
+  return {
+    port: env.PORT,
+    host: env.HOST,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    logLevel: env.LOG_LEVEL as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
+  };
+});
+export type AppConfig = ReturnType<typeof appConfig>;

@@ -1,0 +1,2 @@
+export { appConfig, type AppConfig } from './app.config.js';
+export { databaseConfig, type DatabaseConfig } from './database.config.js';

@@ -1,0 +1,37 @@
+import { Controller, Get, HttpCode, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { DomainError } from '../common/errors/index.js';
+import { ErrorBodyDto } from '../common/http/api-error-responses.decorator.js';
+
+export class HealthCheckFailedError extends DomainError {
+  readonly code = 'HEALTH_CHECK_FAILED';
+  readonly kind = 'unavailable';
+  constructor(down: string[]) {
+    super(`Not answering: ${down.join(', ')}`);
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+  ) {}
+
+  @Get()
+  @HttpCode(HttpStatus.OK)
+  @HealthCheck()
+  @ApiOperation({ summary: '200 when the database answers a ping, 503 when it does not' })
+  @ApiResponse({ status: 503, type: ErrorBodyDto, description: 'The database does not answer (HEALTH_CHECK_FAILED)' })
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return await this.health.check([() => this.database.pingCheck('database', { timeout: 1500 })]);
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const details = (error.getResponse() as Partial<HealthCheckResult>).error ?? {};
+      throw new HealthCheckFailedError(Object.keys(details));
+    }
+  }
+}

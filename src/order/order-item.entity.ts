@@ -1,0 +1,23 @@
+import { Column, Entity, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import { bigintToNumber } from '../database/bigint.transformer.js';
+import { IdColumn } from '../database/id-column.decorator.js';
+import { OrderEntity } from './order.entity.js';
+
+@Entity({ name: 'order_items' })
+export class OrderItemEntity {
+  @IdColumn()
+  id: number;
+
+  @ManyToOne(() => OrderEntity, (order) => order.items)
+  @JoinColumn({ name: 'order_id' })
+  order: Relation<OrderEntity>;
+
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ name: 'unit_price', type: 'bigint', transformer: bigintToNumber })
+  unitPrice: number;
+
+  @Column({ type: 'int' })
+  quantity: number;
+}

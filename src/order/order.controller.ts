@@ -1,0 +1,31 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ParseIdPipe } from '../common/validation/index.js';
+import { CreateOrderDto } from './dto/create-order.dto.js';
+import { OrderResponse } from './dto/order.response.js';
+import { OrderService } from './order.service.js';
+
+@ApiTags('orders')
+@Controller('orders')
+export class OrderController {
+  constructor(private readonly orders: OrderService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({ summary: 'Create a PENDING order; the total is computed from the items' })
+  @ApiCreatedResponse({ type: OrderResponse })
+  @ApiErrorResponses(400, 404, 413, 503)
+  async create(@Body() dto: CreateOrderDto): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.create(dto));
+  }
+
+  @Get(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Read an order' })
+  @ApiOkResponse({ type: OrderResponse })
+  @ApiErrorResponses(400, 404)
+  async get(@Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.get(id));
+  }
+}

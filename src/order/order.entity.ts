@@ -1,0 +1,33 @@
+import { Column, Entity, OneToMany, type Relation } from 'typeorm';
+import { bigintToNumber } from '../database/bigint.transformer.js';
+import { IdColumn } from '../database/id-column.decorator.js';
+import { OrderItemEntity } from './order-item.entity.js';
+
+export enum OrderStatus {
+  PENDING = 'PENDING',
+  PAID = 'PAID',
+}
+
+@Entity({ name: 'orders' })
+export class OrderEntity {
+  @IdColumn()
+  id: number;
+
+  @Column({ name: 'user_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
+  userId: number;
+
+  @Column({ name: 'total_amount', type: 'bigint', transformer: bigintToNumber })
+  totalAmount: number;
+
+  @Column({ type: 'varchar', length: 16, default: OrderStatus.PENDING })
+  status: OrderStatus;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'paid_at', type: 'datetime', precision: 3, nullable: true })
+  paidAt: Date | null;
+
+  @OneToMany(() => OrderItemEntity, (item) => item.order, { cascade: ['insert'] })
+  items: Relation<OrderItemEntity>[];
+}

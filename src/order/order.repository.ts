@@ -1,0 +1,40 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../common/transaction/index.js';
+import type { OrderItemDto } from './dto/create-order.dto.js';
+import { OrderItemEntity } from './order-item.entity.js';
+import { OrderEntity, OrderStatus } from './order.entity.js';
+
+/** Orders and their items, always through the manager of the transaction in progress. */
+@Injectable()
+export class OrderRepository {
+  constructor(private readonly transactions: TransactionRunner) {}
+
+  private get manager() {
+    return this.transactions.manager;
+  }
+
+  /** Two statements: the order row, then all its items in one multi-row INSERT. */
+  async insertWithItems(userId: number, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
+    const values = { userId, totalAmount, status: OrderStatus.PENDING, createdAt: new Date(), paidAt: null };
+    // insert() writes the raw generated values (BIGINT strings) back into what it is given: give it copies.
+    const { identifiers } = await this.manager.insert(OrderEntity, { ...values });
+    const id = Number(identifiers[0].id);
+    await this.manager.insert(OrderItemEntity, items.map((item) => ({ ...item, order: { id } })));
+    return this.manager.create(OrderEntity, { ...values, id, items: items.map((item) => ({ ...item })) });
+  }
+
+  findWithItems(id: number): Promise<OrderEntity | null> {
+    return this.manager.findOne(OrderEntity, { where: { id }, relations: { items: true }, order: { items: { id: 'ASC' } } });
+  }
+
+  /** Locks the order row until the surrounding transaction ends (items are not loaded). */
+  findByIdForUpdate(id: number): Promise<OrderEntity | null> {
+    return this.manager.findOne(OrderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  async markPaid(order: OrderEntity, paidAt: Date): Promise<void> {
+    await this.manager.update(OrderEntity, { id: order.id }, { status: OrderStatus.PAID, paidAt });
+    order.status = OrderStatus.PAID;
+    order.paidAt = paidAt;
+  }
+}

@@ -1,0 +1,18 @@
+import { Column, Entity } from 'typeorm';
+import { bigintToNumber } from '../database/bigint.transformer.js';
+import { IdColumn } from '../database/id-column.decorator.js';
+
+@Entity({ name: 'users' })
+export class UserEntity {
+  @IdColumn()
+  id: number;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
+  balance: number;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { MAX_BALANCE } from '../common/money.js';
+import { TransactionRunner } from '../common/transaction/index.js';
+import type { UserEntity } from './user.entity.js';
+import { BalanceLimitExceededError, UserNotFoundError } from './user.errors.js';
+import { UserRepository } from './user.repository.js';
+
+@Injectable()
+export class UserService {
+  constructor(
+    private readonly users: UserRepository,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  create(name: string): Promise<UserEntity> {
+    return this.users.insert(name);
+  }
+
+  async get(id: number): Promise<UserEntity> {
+    const user = await this.users.findById(id);
+    if (!user) throw new UserNotFoundError(id);
+    return user;
+  }
+
+  /** Adds to the balance under the user's row lock and writes the ledger entry in the same transaction. */
+  charge(userId: number, amount: number): Promise<UserEntity> {
+    return this.transactions.run(async () => {
+      const user = await this.lockForUpdate(userId);
+      const balance = user.balance + amount;
+      if (balance > MAX_BALANCE) throw new BalanceLimitExceededError(MAX_BALANCE);
+      await this.users.updateBalance(user, balance);
+      await this.users.recordCharge(userId, amount);
+      return user;
+    });
+  }
+
+  /** The user, row-locked for the rest of the caller's transaction. */
+  async lockForUpdate(userId: number): Promise<UserEntity> {
+    const user = await this.users.findByIdForUpdate(userId);
+    if (!user) throw new UserNotFoundError(userId);
+    return user;
+  }
+
+  /** Takes money from a user the caller has locked; the caller checked that it is there. */
+  debit(user: UserEntity, amount: number): Promise<void> {
+    return this.users.updateBalance(user, user.balance - amount);
+  }
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { startTestApp, type TestApp } from './setup/test-app.js';
+
+describe('around the API', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('answers malformed JSON with 400 INVALID_JSON in the contract shape', async () => {
+    const res = await t.http().post('/api/v1/users').set('Content-Type', 'application/json').send('{"name": "kim"').expect(400);
+    expect(res.body).toEqual({ statusCode: 400, code: 'INVALID_JSON', message: 'The request body is not valid JSON', error: 'Bad Request' });
+  });
+
+  it('answers a body that is not an object with 400', async () => {
+    for (const body of ['[1,2]', '"kim"', 'null', '42']) {
+      const res = await t.http().post('/api/v1/users').set('Content-Type', 'application/json').send(body);
+      expect(res.status).toBe(400);
+      expect(['VALIDATION_FAILED', 'INVALID_JSON']).toContain(res.body.code);
+    }
+  });
+
+  it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await t.http().post('/api/v1/users').send({ name: 'x'.repeat(70_000) }).expect(413);
+    expect(res.body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', error: 'Payload Too Large' });
+  });
+
+  it('answers an unknown route with 404 in the contract shape', async () => {
+    const res = await t.http().get('/api/v1/nothing-here').expect(404);
+    expect(res.body).toMatchObject({ statusCode: 404, code: 'NOT_FOUND', error: 'Not Found' });
+  });
+
+  it('answers oversized headers with 431 in the contract shape', async () => {
+    const res = await fetch(`${t.baseUrl}/api/v1/users/1`, { headers: { 'X-Padding': 'x'.repeat(20_000) } });
+    expect(res.status).toBe(431);
+    expect(await res.json()).toMatchObject({ statusCode: 431, code: 'REQUEST_HEADER_FIELDS_TOO_LARGE' });
+  });
+
+  it('gives every response a request id, and keeps a sane one the client sent', async () => {
+    const generated = await t.http().get('/health');
+    expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const echoed = await t.http().get('/health').set('X-Request-Id', 'checkout-123');
+    expect(echoed.headers['x-request-id']).toBe('checkout-123');
+    const replaced = await t.http().get('/health').set('X-Request-Id', 'bad id with spaces');
+    expect(replaced.headers['x-request-id']).not.toBe('bad id with spaces');
+  });
+
+  it('lets a browser on another origin send Idempotency-Key and read Idempotent-Replayed', async () => {
+    const preflight = await t
+      .http()
+      .options('/api/v1/payments')
+      .set('Origin', 'https://shop.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,idempotency-key');
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers['access-control-allow-headers']).toMatch(/Idempotency-Key/i);
+    const actual = await t.http().get('/health').set('Origin', 'https://shop.example');
+    expect(actual.headers['access-control-expose-headers']).toMatch(/Idempotent-Replayed/);
+  });
+
+  it('serves Swagger UI at /docs and the OpenAPI document at /docs-json', async () => {
+    const ui = await t.http().get('/docs').expect(200);
+    expect(ui.text).toContain('swagger');
+    const doc = await t.http().get('/docs-json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/users', '/api/v1/users/{id}', '/api/v1/users/{id}/balance/charge', '/api/v1/orders', '/api/v1/orders/{id}', '/health']),
+    );
+    expect(doc.body.paths['/api/v1/orders/{id}'].get.responses).toHaveProperty('404');
+  });
+
+  it('reports health 200 while the database answers', async () => {
+    const res = await t.http().get('/health').expect(200);
+    expect(res.body.info.database.status).toBe('up');
+  });
+});
+
+describe('health without a database', () => {
+  it('answers 503 once the database stops answering', async () => {
+    const t = await startTestApp();
+    try {
+      await t.app.get(DataSource).destroy();
+      const res = await t.http().get('/health');
+      expect(res.status).toBe(503);
+      expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|at \w+ \(/);
+    } finally {
+      await t.app.close().catch(() => undefined);
+    }
+  });
+});
