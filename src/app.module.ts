@@ -1,18 +1,20 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { appConfig, databaseConfig } from './config/index.js';
+import { appConfig, databaseConfig, idempotencyConfig } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OrderModule } from './order/order.module.js';
+import { PaymentModule } from './payment/payment.module.js';
 import { UserModule } from './user/user.module.js';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, idempotencyConfig] }),
     DatabaseModule,
     HealthModule,
     UserModule,
     OrderModule,
+    PaymentModule,
   ],
 })
 export class AppModule {}

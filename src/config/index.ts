@@ -1,2 +1,3 @@
 export { appConfig, type AppConfig } from './app.config.js';
 export { databaseConfig, type DatabaseConfig } from './database.config.js';
+export { idempotencyConfig, type IdempotencyConfig } from './idempotency.config.js';

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
 import { OrderResponse } from './dto/order.response.js';
 import { OrderService } from './order.service.js';
@@ -13,6 +14,7 @@ export class OrderController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @Idempotent({ required: false })
   @ApiOperation({ summary: 'Create a PENDING order; the total is computed from the items' })
   @ApiCreatedResponse({ type: OrderResponse })
   @ApiErrorResponses(400, 404, 413, 503)

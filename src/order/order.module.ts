@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { UserModule } from '../user/user.module.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderController } from './order.controller.js';
@@ -8,7 +9,7 @@ import { OrderRepository } from './order.repository.js';
 import { OrderService } from './order.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity]), UserModule],
+  imports: [TypeOrmModule.forFeature([OrderEntity, OrderItemEntity]), IdempotencyModule, UserModule],
   controllers: [OrderController],
   providers: [OrderService, OrderRepository],
   exports: [OrderService],

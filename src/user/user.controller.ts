@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ChargeBalanceDto } from './dto/charge-balance.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { BalanceResponse, UserResponse } from './dto/user.response.js';
@@ -32,6 +33,7 @@ export class UserController {
 
   @Post(':id/balance/charge')
   @HttpCode(HttpStatus.OK)
+  @Idempotent({ required: false })
   @ApiOperation({ summary: "Top up a user's balance" })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiErrorResponses(400, 404, 413, 422, 503)

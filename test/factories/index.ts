@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { bytes } from '../setup/raw-body.js';
 import type { TestApp } from '../setup/test-app.js';
 
 export interface UserBody {
@@ -34,4 +35,29 @@ export async function createOrder(
 ): Promise<OrderBody> {
   const res = await t.http().post('/api/v1/orders').send({ userId, items }).expect(201);
   return res.body as OrderBody;
+}
+
+/** Pays an order with the given key and keeps the answer's exact bytes in `body`. */
+export function pay(t: TestApp, key: string | undefined, body: object | string) {
+  const req = t.http().post('/api/v1/payments').set('Content-Type', 'application/json');
+  if (key !== undefined) req.set('Idempotency-Key', key);
+  return req.send(typeof body === 'string' ? body : JSON.stringify(body)).buffer(true).parse(bytes);
+}
+
+export const newKey = (): string => randomUUID();
+
+export function json(body: Buffer): Record<string, unknown> {
+  return JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+}
+
+/** What the database says about one user and their payments. */
+export async function ledgerOf(t: TestApp, userId: number) {
+  const [row] = await t.query<{ balance: string; payments: string; paid: string | null }>(
+    `SELECT u.balance,
+            (SELECT COUNT(*) FROM payments p WHERE p.user_id = u.id) AS payments,
+            (SELECT SUM(amount) FROM payments p WHERE p.user_id = u.id) AS paid
+       FROM users u WHERE u.id = ?`,
+    [userId],
+  );
+  return { balance: Number(row.balance), payments: Number(row.payments), paid: Number(row.paid ?? 0) };
 }

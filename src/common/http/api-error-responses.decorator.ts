@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
+import { STATUS_CODES } from 'node:http';
 
 export class ErrorBodyDto {
   @ApiProperty({ example: 404 }) statusCode: number;
@@ -26,4 +27,10 @@ export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
       ApiResponse({ status, type: ErrorBodyDto, description: DESCRIPTIONS[status] ?? 'Unexpected fault (INTERNAL_ERROR), no details' }),
     ),
   );
+}
+
+/** One named error a route can answer, with an example body Swagger UI shows under the status. */
+export function ApiError(status: number, code: string, description: string): MethodDecorator {
+  const example = { statusCode: status, code, message: description, error: STATUS_CODES[status] ?? 'Error' };
+  return ApiResponse({ status, type: ErrorBodyDto, description: `${code}: ${description}`, examples: { [code]: { summary: code, value: example } } });
 }

@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { PaymentsAndIdempotencyKeys1764000100000 } from './1764000100000-payments-and-idempotency-keys.js';
 
 /** In the order they run. */
-export const MIGRATIONS = [InitialSchema1764000000000];
+export const MIGRATIONS = [InitialSchema1764000000000, PaymentsAndIdempotencyKeys1764000100000];

@@ -1,0 +1,57 @@
+import { Column, Entity } from 'typeorm';
+import { IdColumn } from '../database/id-column.decorator.js';
+
+export enum IdempotencyStatus {
+  PROCESSING = 'PROCESSING',
+  COMPLETED = 'COMPLETED',
+}
+
+/**
+ * One Idempotency-Key and what became of it. A COMPLETED row never changes again, so a
+ * replay reads it without a lock. The response is kept as the exact bytes that were sent.
+ */
+@Entity({ name: 'idempotency_keys' })
+export class IdempotencyKeyEntity {
+  @IdColumn()
+  id: number;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255, charset: 'ascii', collation: 'ascii_bin' })
+  key: string;
+
+  /** SHA-256 (hex) of method, path and the body with object keys sorted. */
+  @Column({ type: 'char', length: 64, charset: 'ascii', collation: 'ascii_bin' })
+  fingerprint: string;
+
+  /** "POST /api/v1/payments": what the key was used for, for people and the audit. */
+  @Column({ type: 'varchar', length: 300 })
+  route: string;
+
+  @Column({ type: 'varchar', length: 16 })
+  status: IdempotencyStatus;
+
+  /** Bumped whenever a new owner claims the key; a completion must carry the current one. */
+  @Column({ name: 'fencing_token', type: 'int', unsigned: true })
+  fencingToken: number;
+
+  @Column({ name: 'lease_expires_at', type: 'datetime', precision: 3, nullable: true })
+  leaseExpiresAt: Date | null;
+
+  @Column({ name: 'response_status', type: 'smallint', unsigned: true, nullable: true })
+  responseStatus: number | null;
+
+  @Column({ name: 'response_content_type', type: 'varchar', length: 100, nullable: true })
+  responseContentType: string | null;
+
+  @Column({ name: 'response_body', type: 'mediumblob', nullable: true })
+  responseBody: Buffer | null;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+
+  /** created_at + IDEMPOTENCY_TTL_HOURS: past it the key counts as never seen and is purged. */
+  @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
+  expiresAt: Date;
+}

@@ -1,0 +1,72 @@
+import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { from, lastValueFrom, of, type Observable } from 'rxjs';
+import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
+import { TransactionRunner } from '../common/transaction/index.js';
+import { parseIdempotencyKey } from './idempotency-key.parser.js';
+import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
+import { IdempotencyService, type Claim } from './idempotency.service.js';
+import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.decorator.js';
+import { requestFingerprint } from './request-fingerprint.js';
+import { storeJson, toWebResponse, type StoredResponse } from './stored-response.js';
+
+/** Business outcomes are final and replayed like a success; invalid input and server faults are not stored. */
+const STORED_ERROR_KINDS = new Set<DomainErrorKind>(['forbidden', 'not_found', 'conflict', 'unprocessable']);
+
+function isStoredOutcome(error: unknown): error is DomainError {
+  return error instanceof DomainError && STORED_ERROR_KINDS.has(error.kind) && !(error instanceof IdempotencyKeyInProgressError);
+}
+
+/**
+ * Resolves the Idempotency-Key and, for a new key, owns the request's transaction: the
+ * handler's writes and the stored response commit together, so there is never a payment
+ * without its stored answer, nor a stored answer without its payment.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly idempotency: IdempotencyService,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, context.getHandler());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
+    if (key === null) return next.handle();
+
+    const fingerprint = requestFingerprint(request.method, request.url, request.body);
+    const resolution = await this.idempotency.resolve(key, fingerprint, `${request.method} ${request.url}`);
+    if (resolution.outcome === 'cached') return of(toWebResponse(resolution.response, true));
+
+    const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
+    return from(this.runClaimed(resolution.claim, successStatus, next));
+  }
+
+  private async runClaimed(claim: Claim, successStatus: number, next: CallHandler): Promise<Response> {
+    let stored: StoredResponse;
+    try {
+      stored = await this.transactions.runNew(async () => {
+        const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        const response = storeJson(successStatus, result);
+        await this.idempotency.complete(claim, response);
+        return response;
+      });
+    } catch (error) {
+      if (!isStoredOutcome(error)) {
+        await this.idempotency.release(claim).catch((releaseError: unknown) => this.logger.error(`could not release key ${claim.key}: ${String(releaseError)}`));
+        throw error;
+      }
+      // The business transaction rolled back; its answer is final all the same, so it is kept.
+      const { body } = toErrorResponse(error);
+      stored = storeJson(body.statusCode, body);
+      await this.transactions.runNew(() => this.idempotency.complete(claim, stored));
+    }
+    return toWebResponse(stored, false);
+  }
+}

@@ -1,0 +1,106 @@
+import { Injectable } from '@nestjs/common';
+import { TransactionRunner } from '../common/transaction/index.js';
+import { IdempotencyKeyEntity, IdempotencyStatus } from './idempotency-key.entity.js';
+import type { StoredResponse } from './stored-response.js';
+
+export interface ClaimFields {
+  fingerprint: string;
+  route: string;
+  leaseExpiresAt: Date;
+  now: Date;
+  /** Set when the key starts a new life (never seen, or expired); kept on a lease takeover. */
+  expiresAt?: Date;
+}
+
+/** idempotency_keys, always through the manager of the transaction in progress (or none, for plain reads). */
+@Injectable()
+export class IdempotencyRepository {
+  constructor(private readonly transactions: TransactionRunner) {}
+
+  private get keys() {
+    return this.transactions.manager.getRepository(IdempotencyKeyEntity);
+  }
+
+  /** A plain consistent read: enough to replay a COMPLETED key, which never changes. */
+  findByKey(key: string): Promise<IdempotencyKeyEntity | null> {
+    return this.keys.findOneBy({ key });
+  }
+
+  /** Locks the key's row (pessimistic_write) until the surrounding transaction ends. */
+  findByKeyForUpdate(key: string): Promise<IdempotencyKeyEntity | null> {
+    return this.keys.findOne({ where: { key }, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** Fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
+  async insertProcessing(key: string, fields: ClaimFields & { expiresAt: Date }): Promise<number> {
+    const token = 1;
+    await this.keys.insert({
+      key,
+      fingerprint: fields.fingerprint,
+      route: fields.route,
+      status: IdempotencyStatus.PROCESSING,
+      fencingToken: token,
+      leaseExpiresAt: fields.leaseExpiresAt,
+      responseStatus: null,
+      responseContentType: null,
+      responseBody: null,
+      createdAt: fields.now,
+      updatedAt: fields.now,
+      expiresAt: fields.expiresAt,
+    });
+    return token;
+  }
+
+  /** A new owner for a row the caller has locked: the fencing token moves on, so the old owner's completion will not match. */
+  async reclaim(record: IdempotencyKeyEntity, fields: ClaimFields): Promise<number> {
+    const token = record.fencingToken + 1;
+    await this.keys.update(
+      { id: record.id },
+      {
+        fingerprint: fields.fingerprint,
+        route: fields.route,
+        status: IdempotencyStatus.PROCESSING,
+        fencingToken: token,
+        leaseExpiresAt: fields.leaseExpiresAt,
+        responseStatus: null,
+        responseContentType: null,
+        responseBody: null,
+        updatedAt: fields.now,
+        ...(fields.expiresAt ? { createdAt: fields.now, expiresAt: fields.expiresAt } : {}),
+      },
+    );
+    return token;
+  }
+
+  /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
+  async complete(key: string, token: number, response: StoredResponse): Promise<boolean> {
+    const result = await this.keys.update(
+      { key, fencingToken: token, status: IdempotencyStatus.PROCESSING },
+      {
+        status: IdempotencyStatus.COMPLETED,
+        responseStatus: response.status,
+        responseContentType: response.contentType,
+        responseBody: response.body,
+        leaseExpiresAt: null,
+        updatedAt: new Date(),
+      },
+    );
+    return result.affected === 1;
+  }
+
+  /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */
+  async release(key: string, token: number): Promise<void> {
+    await this.keys.delete({ key, fencingToken: token, status: IdempotencyStatus.PROCESSING });
+  }
+
+  /** Deletes up to `limit` expired keys (never one whose lease is still running); returns how many. */
+  async deleteExpired(now: Date, limit: number): Promise<number> {
+    const result: { affectedRows?: number } = await this.transactions.manager.query(
+      `DELETE FROM idempotency_keys
+        WHERE expires_at <= ? AND (status = ? OR lease_expires_at IS NULL OR lease_expires_at <= ?)
+        ORDER BY expires_at LIMIT ?`,
+      [now, IdempotencyStatus.COMPLETED, now, limit],
+    );
+    return result.affectedRows ?? 0;
+  }
+}

@@ -1,0 +1,114 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
+import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
+import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import type { StoredResponse } from './stored-response.js';
+
+const ER_DUP_ENTRY = 1062;
+
+/** The right to run a request under a key, valid while `token` is the key's fencing token. */
+export interface Claim {
+  key: string;
+  token: number;
+}
+
+export type Resolution = { outcome: 'new'; claim: Claim } | { outcome: 'cached'; response: StoredResponse };
+
+/**
+ * Decides what a request with an Idempotency-Key may do: run (new), be answered from the
+ * stored response (cached), or wait (conflict, thrown as a 409). Claims are committed in a
+ * short transaction of their own, so a second request sees "in flight" at once instead of
+ * blocking behind the first request's work.
+ */
+@Injectable()
+export class IdempotencyService {
+  private readonly logger = new Logger(IdempotencyService.name);
+
+  constructor(
+    private readonly keys: IdempotencyRepository,
+    private readonly transactions: TransactionRunner,
+    @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
+  ) {}
+
+  async resolve(key: string, fingerprint: string, route: string): Promise<Resolution> {
+    // Replays take no lock and write nothing: a COMPLETED row never changes.
+    const known = await this.keys.findByKey(key);
+    if (known?.status === IdempotencyStatus.COMPLETED && !this.isExpired(known, new Date())) {
+      return this.replay(known, fingerprint);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactions.runNew(() => this.resolveLocked(key, fingerprint, route));
+      } catch (error) {
+        // Two first requests raced to insert the key; the loser looks again and finds the winner's row.
+        if (mysqlErrno(error) !== ER_DUP_ENTRY || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** Stores the outcome if the claim is still the key's owner; inside the caller's transaction when there is one. */
+  async complete(claim: Claim, response: StoredResponse): Promise<void> {
+    const stored = await this.keys.complete(claim.key, claim.token, response);
+    if (!stored) {
+      this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
+      throw new IdempotencyKeyInProgressError(1);
+    }
+  }
+
+  /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
+  release(claim: Claim): Promise<void> {
+    return this.keys.release(claim.key, claim.token);
+  }
+
+  /** Deletes expired keys in bounded batches; returns how many went. */
+  async purgeExpired(maxBatches = 100): Promise<number> {
+    let total = 0;
+    for (let batch = 0; batch < maxBatches; batch++) {
+      const deleted = await this.keys.deleteExpired(new Date(), this.config.purgeBatchSize);
+      total += deleted;
+      if (deleted < this.config.purgeBatchSize) break;
+    }
+    return total;
+  }
+
+  private async resolveLocked(key: string, fingerprint: string, route: string): Promise<Resolution> {
+    const now = new Date();
+    const fields = { fingerprint, route, now, leaseExpiresAt: new Date(now.getTime() + this.config.leaseMs) };
+    const record = await this.keys.findByKeyForUpdate(key);
+    if (!record) {
+      const token = await this.keys.insertProcessing(key, { ...fields, expiresAt: this.expiryFrom(now) });
+      return { outcome: 'new', claim: { key, token } };
+    }
+    if (this.isExpired(record, now)) {
+      // Past its TTL the key counts as never seen, whatever it was used for.
+      const token = await this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
+      return { outcome: 'new', claim: { key, token } };
+    }
+    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(record, fingerprint);
+    if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+    const leaseLeftMs = (record.leaseExpiresAt?.getTime() ?? 0) - now.getTime();
+    if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.max(1, Math.ceil(leaseLeftMs / 1000)));
+    // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
+    this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
+    const token = await this.keys.reclaim(record, fields);
+    return { outcome: 'new', claim: { key, token } };
+  }
+
+  private replay(record: IdempotencyKeyEntity, fingerprint: string): Resolution {
+    if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+    return {
+      outcome: 'cached',
+      response: { status: record.responseStatus!, contentType: record.responseContentType!, body: record.responseBody! },
+    };
+  }
+
+  private isExpired(record: IdempotencyKeyEntity, now: Date): boolean {
+    return record.expiresAt.getTime() <= now.getTime();
+  }
+
+  private expiryFrom(now: Date): Date {
+    return new Date(now.getTime() + this.config.ttlMs);
+  }
+}

@@ -1,0 +1,41 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ParseIdPipe } from '../common/validation/index.js';
+import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { CreatePaymentDto } from './dto/create-payment.dto.js';
+import { PaymentResponse } from './dto/payment.response.js';
+import { PaymentService } from './payment.service.js';
+
+@ApiTags('payments')
+@Controller('payments')
+export class PaymentController {
+  constructor(private readonly payments: PaymentService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @Idempotent({ required: true })
+  @ApiOperation({
+    summary: 'Pay an order from the user balance, exactly once',
+    description: 'Business errors (403, 404, 409 ORDER_ALREADY_PAID, 422 INSUFFICIENT_BALANCE) are stored under the key and replayed like a success.',
+  })
+  @ApiOkResponse({ type: PaymentResponse })
+  @ApiError(403, 'ORDER_NOT_OWNED', 'The order belongs to another user')
+  @ApiError(404, 'ORDER_NOT_FOUND', 'The order does not exist')
+  @ApiError(409, 'ORDER_ALREADY_PAID', 'The order was already paid under another key')
+  @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
+  @ApiErrorResponses(400, 413, 503)
+  async pay(@Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
+    return PaymentResponse.of(await this.payments.pay(dto.orderId, dto.userId));
+  }
+
+  @Get(':id')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Read a payment' })
+  @ApiOkResponse({ type: PaymentResponse })
+  @ApiError(404, 'PAYMENT_NOT_FOUND', 'The payment does not exist')
+  @ApiErrorResponses(400)
+  async get(@Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
+    return PaymentResponse.of(await this.payments.get(id));
+  }
+}

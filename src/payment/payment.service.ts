@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
+import { OrderStatus } from '../order/order.entity.js';
+import { OrderService } from '../order/order.service.js';
+import { UserService } from '../user/user.service.js';
+import type { PaymentEntity } from './payment.entity.js';
+import { InsufficientBalanceError, OrderAlreadyPaidError, OrderNotOwnedError, PaymentNotFoundError } from './payment.errors.js';
+import { PaymentRepository } from './payment.repository.js';
+
+const ER_DUP_ENTRY = 1062;
+
+@Injectable()
+export class PaymentService {
+  constructor(
+    private readonly payments: PaymentRepository,
+    private readonly orders: OrderService,
+    private readonly users: UserService,
+    private readonly transactions: TransactionRunner,
+  ) {}
+
+  /**
+   * Debits the user, records the payment and marks the order PAID in one transaction.
+   * Locks are always taken order first, then user, so two payments never deadlock each other.
+   */
+  pay(orderId: number, userId: number): Promise<PaymentEntity> {
+    return this.transactions.run(async () => {
+      const order = await this.orders.lockForUpdate(orderId);
+      if (order.userId !== userId) throw new OrderNotOwnedError(orderId, userId);
+      if (order.status === OrderStatus.PAID) throw new OrderAlreadyPaidError(orderId);
+      const user = await this.users.lockForUpdate(userId);
+      if (user.balance < order.totalAmount) throw new InsufficientBalanceError(user.balance, order.totalAmount);
+
+      const paidAt = new Date();
+      await this.users.debit(user, order.totalAmount);
+      const payment = await this.payments.insertCompleted(orderId, userId, order.totalAmount, paidAt).catch((error: unknown) => {
+        // Unreachable under the order lock; the unique index is the last line of defence.
+        throw mysqlErrno(error) === ER_DUP_ENTRY ? new OrderAlreadyPaidError(orderId) : error;
+      });
+      await this.orders.markPaid(order, paidAt);
+      return payment;
+    });
+  }
+
+  async get(id: number): Promise<PaymentEntity> {
+    const payment = await this.payments.findById(id);
+    if (!payment) throw new PaymentNotFoundError(id);
+    return payment;
+  }
+}
