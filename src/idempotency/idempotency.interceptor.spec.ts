@@ -1,0 +1,88 @@
+import { describe, expect, it, jest } from '@jest/globals';
+import type { CallHandler, ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { lastValueFrom, of, throwError } from 'rxjs';
+import { ValidationFailedError } from '../common/errors/index.js';
+import type { TransactionRunner } from '../common/transaction/index.js';
+import { OrderNotFoundError } from '../order/order.errors.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
+import type { IdempotencyService, Resolution } from './idempotency.service.js';
+import { storeJson } from './stored-response.js';
+
+/** The interceptor with its I/O replaced: what it stores, releases and sends. */
+function setUp(resolution: Resolution = { outcome: 'new', claim: { key: 'k1', token: 1 } }) {
+  const idempotency = {
+    resolve: jest.fn(async () => resolution),
+    complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
+    release: jest.fn(async (_claim: unknown) => undefined),
+  };
+  const transactions = { runNew: jest.fn(<T>(work: () => Promise<T>) => work()) };
+  const handler = () => undefined;
+  Reflect.defineMetadata('payonce:idempotent', { required: true }, handler);
+  Reflect.defineMetadata('__httpCode__', 200, handler);
+  const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
+  const context = { getHandler: () => handler, switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
+  const interceptor = new IdempotencyInterceptor(
+    new Reflector(),
+    idempotency as unknown as IdempotencyService,
+    transactions as unknown as TransactionRunner,
+  );
+  const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Response>;
+  return { idempotency, run };
+}
+
+describe('IdempotencyInterceptor', () => {
+  it('stores the serialized result and sends those same bytes', async () => {
+    const { idempotency, run } = setUp();
+    const response = await run(() => of({ id: 7, name: '김밥 🍙' }));
+    const sent = Buffer.from(await response.arrayBuffer());
+    expect(response.status).toBe(200);
+    expect(response.headers.get('idempotent-replayed')).toBeNull();
+    const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
+    expect(claim).toEqual({ key: 'k1', token: 1 });
+    expect(Buffer.compare(stored.body, sent)).toBe(0);
+    expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
+  });
+
+  it('replays a cached response without running the handler', async () => {
+    const cached = storeJson(422, { code: 'INSUFFICIENT_BALANCE' });
+    const { idempotency, run } = setUp({ outcome: 'cached', response: cached });
+    const handle = jest.fn(() => of('must not run'));
+    const response = await run(handle);
+    expect(handle).not.toHaveBeenCalled();
+    expect(response.status).toBe(422);
+    expect(response.headers.get('idempotent-replayed')).toBe('true');
+    expect(Buffer.from(await response.arrayBuffer()).equals(cached.body)).toBe(true);
+    expect(idempotency.complete).not.toHaveBeenCalled();
+  });
+
+  it('stores a business error and answers it with its own status', async () => {
+    const { idempotency, run } = setUp();
+    const response = await run(() => throwError(() => new OrderNotFoundError(5)));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ statusCode: 404, code: 'ORDER_NOT_FOUND', message: 'Order 5 does not exist', error: 'Not Found' });
+    expect(idempotency.complete).toHaveBeenCalledTimes(1);
+    expect(idempotency.release).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['a server fault', new Error('connection lost')],
+    ['a validation failure', new ValidationFailedError('orderId must be an integer')],
+  ])('stores nothing after %s: the key is released and the error goes on', async (_label, error) => {
+    const { idempotency, run } = setUp();
+    await expect(run(() => throwError(() => error))).rejects.toBe(error);
+    expect(idempotency.complete).not.toHaveBeenCalled();
+    expect(idempotency.release).toHaveBeenCalledWith({ key: 'k1', token: 1 });
+  });
+
+  it('does not store the outcome of a claim that lost its lease', async () => {
+    const { idempotency, run } = setUp();
+    const lost = new IdempotencyKeyInProgressError(1);
+    idempotency.complete.mockImplementationOnce(async (_claim: unknown, _response: unknown) => {
+      throw lost;
+    });
+    await expect(run(() => of({ id: 1 }))).rejects.toBe(lost);
+    expect(idempotency.complete).toHaveBeenCalledTimes(1);
+  });
+});
