@@ -20,6 +20,14 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
   ) {}
 
+  /** Liveness: the process answers, whatever the database does. Also the benchmark's framework baseline. */
+  @Get('live')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: '200 while the process is up; does not touch the database' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
   @Get()
   @HttpCode(HttpStatus.OK)
   @HealthCheck()

@@ -3,6 +3,7 @@ import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
 import { ValidationFailedError } from '../common/errors/index.js';
+import { PreparedResponse } from '../common/http/prepared-response.js';
 import type { TransactionRunner } from '../common/transaction/index.js';
 import { OrderNotFoundError } from '../order/order.errors.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
@@ -22,46 +23,58 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { key: 'k1', to
   Reflect.defineMetadata('payonce:idempotent', { required: true }, handler);
   Reflect.defineMetadata('__httpCode__', 200, handler);
   const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
-  const context = { getHandler: () => handler, switchToHttp: () => ({ getRequest: () => request }) } as unknown as ExecutionContext;
+  const reply = { sentHeaders: {} as Record<string, string>, headers(h: Record<string, string>) { Object.assign(this.sentHeaders, h); return this; } };
+  const context = {
+    getHandler: () => handler,
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
+  } as unknown as ExecutionContext;
   const interceptor = new IdempotencyInterceptor(
     new Reflector(),
     idempotency as unknown as IdempotencyService,
     transactions as unknown as TransactionRunner,
   );
-  const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Response>;
-  return { idempotency, run };
+  const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Buffer>;
+  return { idempotency, run, reply };
 }
 
 describe('IdempotencyInterceptor', () => {
   it('stores the serialized result and sends those same bytes', async () => {
-    const { idempotency, run } = setUp();
-    const response = await run(() => of({ id: 7, name: '김밥 🍙' }));
-    const sent = Buffer.from(await response.arrayBuffer());
-    expect(response.status).toBe(200);
-    expect(response.headers.get('idempotent-replayed')).toBeNull();
+    const { idempotency, run, reply } = setUp();
+    const sent = await run(() => of({ id: 7, name: '김밥 🍙' }));
+    expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
     const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
     expect(claim).toEqual({ key: 'k1', token: 1 });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
     expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
   });
 
-  it('replays a cached response without running the handler', async () => {
-    const cached = storeJson(422, { code: 'INSUFFICIENT_BALANCE' });
-    const { idempotency, run } = setUp({ outcome: 'cached', response: cached });
+  it('replays a cached success without running the handler, marked as a replay', async () => {
+    const cached = storeJson(200, { id: 7 });
+    const { idempotency, run, reply } = setUp({ outcome: 'cached', response: cached });
     const handle = jest.fn(() => of('must not run'));
-    const response = await run(handle);
+    const sent = await run(handle);
     expect(handle).not.toHaveBeenCalled();
-    expect(response.status).toBe(422);
-    expect(response.headers.get('idempotent-replayed')).toBe('true');
-    expect(Buffer.from(await response.arrayBuffer()).equals(cached.body)).toBe(true);
+    expect(sent.equals(cached.body)).toBe(true);
+    expect(reply.sentHeaders['idempotent-replayed']).toBe('true');
     expect(idempotency.complete).not.toHaveBeenCalled();
+  });
+
+  it('replays a cached error with its own status, through the exception filter', async () => {
+    const cached = storeJson(422, { code: 'INSUFFICIENT_BALANCE' });
+    const { run } = setUp({ outcome: 'cached', response: cached });
+    const thrown = (await run(() => of('must not run')).catch((e: unknown) => e)) as PreparedResponse;
+    expect(thrown).toBeInstanceOf(PreparedResponse);
+    expect(thrown.status).toBe(422);
+    expect(thrown.body.equals(cached.body)).toBe(true);
+    expect(thrown.headers['idempotent-replayed']).toBe('true');
   });
 
   it('stores a business error and answers it with its own status', async () => {
     const { idempotency, run } = setUp();
-    const response = await run(() => throwError(() => new OrderNotFoundError(5)));
-    expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({ statusCode: 404, code: 'ORDER_NOT_FOUND', message: 'Order 5 does not exist', error: 'Not Found' });
+    const thrown = (await run(() => throwError(() => new OrderNotFoundError(5))).catch((e: unknown) => e)) as PreparedResponse;
+    expect(thrown.status).toBe(404);
+    expect(thrown.headers['idempotent-replayed']).toBeUndefined();
+    expect(JSON.parse(thrown.body.toString())).toEqual({ statusCode: 404, code: 'ORDER_NOT_FOUND', message: 'Order 5 does not exist', error: 'Not Found' });
     expect(idempotency.complete).toHaveBeenCalledTimes(1);
     expect(idempotency.release).not.toHaveBeenCalled();
   });

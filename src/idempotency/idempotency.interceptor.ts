@@ -1,8 +1,8 @@
 import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
-import { from, lastValueFrom, of, type Observable } from 'rxjs';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { lastValueFrom, of, type Observable } from 'rxjs';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
@@ -10,7 +10,7 @@ import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.decorator.js';
 import { requestFingerprint } from './request-fingerprint.js';
-import { storeJson, toWebResponse, type StoredResponse } from './stored-response.js';
+import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
 
 /** Business outcomes are final and replayed like a success; invalid input and server faults are not stored. */
 const STORED_ERROR_KINDS = new Set<DomainErrorKind>(['forbidden', 'not_found', 'conflict', 'unprocessable']);
@@ -36,19 +36,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
     const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, context.getHandler());
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
     const key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
     if (key === null) return next.handle();
 
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
     const resolution = await this.idempotency.resolve(key, fingerprint, `${request.method} ${request.url}`);
-    if (resolution.outcome === 'cached') return of(toWebResponse(resolution.response, true));
+    const routeStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
+    const reply = http.getResponse<FastifyReply>();
+    if (resolution.outcome === 'cached') return of(sendStored(reply, resolution.response, routeStatus, true));
 
-    const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
-    return from(this.runClaimed(resolution.claim, successStatus, next));
+    const stored = await this.runClaimed(resolution.claim, routeStatus, next);
+    return of(sendStored(reply, stored, routeStatus, false));
   }
 
-  private async runClaimed(claim: Claim, successStatus: number, next: CallHandler): Promise<Response> {
+  private async runClaimed(claim: Claim, successStatus: number, next: CallHandler): Promise<StoredResponse> {
     let stored: StoredResponse;
     try {
       stored = await this.transactions.runNew(async () => {
@@ -67,6 +70,6 @@ export class IdempotencyInterceptor implements NestInterceptor {
       stored = storeJson(body.statusCode, body);
       await this.transactions.runNew(() => this.idempotency.complete(claim, stored));
     }
-    return toWebResponse(stored, false);
+    return stored;
   }
 }

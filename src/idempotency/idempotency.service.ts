@@ -3,6 +3,7 @@ import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
+import { CompletedResponseCache } from './completed-response.cache.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
@@ -25,18 +26,23 @@ export type Resolution = { outcome: 'new'; claim: Claim } | { outcome: 'cached';
 @Injectable()
 export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
+  private readonly completed: CompletedResponseCache;
 
   constructor(
     private readonly keys: IdempotencyRepository,
     private readonly transactions: TransactionRunner,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
-  ) {}
+  ) {
+    this.completed = new CompletedResponseCache(config.cacheEntries);
+  }
 
   async resolve(key: string, fingerprint: string, route: string): Promise<Resolution> {
     // Replays take no lock and write nothing: a COMPLETED row never changes.
+    const cached = this.completed.get(key, Date.now());
+    if (cached) return this.replay(cached, fingerprint);
     const known = await this.keys.findByKey(key);
     if (known?.status === IdempotencyStatus.COMPLETED && !this.isExpired(known, new Date())) {
-      return this.replay(known, fingerprint);
+      return this.replay(this.remember(known), fingerprint);
     }
     for (let attempt = 1; ; attempt++) {
       try {
@@ -86,7 +92,7 @@ export class IdempotencyService {
       const token = await this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
       return { outcome: 'new', claim: { key, token } };
     }
-    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(record, fingerprint);
+    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
     const leaseLeftMs = (record.leaseExpiresAt?.getTime() ?? 0) - now.getTime();
     if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.max(1, Math.ceil(leaseLeftMs / 1000)));
@@ -96,12 +102,20 @@ export class IdempotencyService {
     return { outcome: 'new', claim: { key, token } };
   }
 
-  private replay(record: IdempotencyKeyEntity, fingerprint: string): Resolution {
-    if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
-    return {
-      outcome: 'cached',
+  private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {
+    if (completed.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+    return { outcome: 'cached', response: completed.response };
+  }
+
+  /** Keeps a committed COMPLETED row in memory for the replays that follow. */
+  private remember(record: IdempotencyKeyEntity) {
+    const entry = {
+      fingerprint: record.fingerprint,
       response: { status: record.responseStatus!, contentType: record.responseContentType!, body: record.responseBody! },
+      expiresAt: record.expiresAt.getTime(),
     };
+    this.completed.set(record.key, entry);
+    return entry;
   }
 
   private isExpired(record: IdempotencyKeyEntity, now: Date): boolean {

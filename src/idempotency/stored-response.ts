@@ -1,3 +1,5 @@
+import type { FastifyReply } from 'fastify';
+import { PreparedResponse } from '../common/http/prepared-response.js';
 import { JSON_CONTENT_TYPE } from '../common/http/send-json.js';
 
 /** A response as it was first sent: serialized once, kept as bytes, sent again as those bytes. */
@@ -12,14 +14,14 @@ export function storeJson(status: number, value: unknown): StoredResponse {
 }
 
 /**
- * The web Response Nest sends as it is: its status wins over the route's @HttpCode, which
- * is what lets a stored 404 or 409 be replayed from a route that normally answers 200.
+ * What the interceptor hands back to send a stored response. With the route's own status the
+ * bytes go out through the normal reply path (Fastify sends a Buffer untouched); any other
+ * status is thrown as a PreparedResponse for the exception filter to write.
  */
-export function toWebResponse(stored: StoredResponse, replayed: boolean): Response {
-  const headers: Record<string, string> = {
-    'content-type': stored.contentType,
-    'content-length': String(stored.body.length),
-  };
+export function sendStored(reply: FastifyReply, stored: StoredResponse, routeStatus: number, replayed: boolean): Buffer {
+  const headers: Record<string, string> = { 'content-type': stored.contentType };
   if (replayed) headers['idempotent-replayed'] = 'true';
-  return new Response(new Uint8Array(stored.body), { status: stored.status, headers });
+  if (stored.status !== routeStatus) throw new PreparedResponse(stored.status, stored.body, headers);
+  reply.headers(headers);
+  return stored.body;
 }

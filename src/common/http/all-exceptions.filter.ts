@@ -1,6 +1,7 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { toErrorResponse } from '../errors/index.js';
+import { PreparedResponse } from './prepared-response.js';
 import { sendJson } from './send-json.js';
 
 /** The one place where every error becomes the contract's error body. */
@@ -10,6 +11,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    if (exception instanceof PreparedResponse) return sendJson(reply, exception.status, exception.body, exception.headers);
     const { body, headers, unexpected } = toErrorResponse(exception);
     if (unexpected) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     sendJson(reply, body.statusCode, JSON.stringify(body), headers);
