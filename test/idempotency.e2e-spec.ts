@@ -244,7 +244,7 @@ describe('Idempotency-Key', () => {
       t.query(
         `INSERT INTO idempotency_keys
            (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-         VALUES (?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, NOW(3), NOW(3), NOW(3) + INTERVAL 1 DAY)`,
+         VALUES (?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
         [key, fingerprint, new Date(Date.now() + leaseOffsetMs)],
       );
 
@@ -264,6 +264,7 @@ describe('Idempotency-Key', () => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(19);
       expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(20);
       expect(await ledgerOf(t, user.id)).toEqual({ balance: 50000, payments: 0, paid: 0 });
+      await t.query('DELETE FROM idempotency_keys WHERE idempotency_key = ?', [key]); // the "owner" never comes back
     });
 
     it('lets the next request take over a key whose owner died (lease ran out), under a new fencing token', async () => {
@@ -282,10 +283,10 @@ describe('Idempotency-Key', () => {
       const idempotency = t.app.get(IdempotencyService);
       const key = newKey();
       const fingerprint = requestFingerprint('POST', '/api/v1/payments', { orderId: 1, userId: 1 });
-      const first = await idempotency.resolve(key, fingerprint, 'POST /api/v1/payments');
+      const first = await idempotency.resolve(key, fingerprint, 'POST /test/fencing');
       expect(first.outcome).toBe('new');
-      await t.query('UPDATE idempotency_keys SET lease_expires_at = NOW(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
-      const second = await idempotency.resolve(key, fingerprint, 'POST /api/v1/payments');
+      await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
+      const second = await idempotency.resolve(key, fingerprint, 'POST /test/fencing');
       expect(second.outcome).toBe('new');
       if (first.outcome !== 'new' || second.outcome !== 'new') return;
       expect(second.claim.token).toBe(first.claim.token + 1);
@@ -302,7 +303,7 @@ describe('Idempotency-Key', () => {
       const [order, nextOrder] = [await createOrder(t, user.id), await createOrder(t, user.id)];
       const key = newKey();
       await pay(t, key, { orderId: order.id, userId: user.id }).expect(200);
-      await t.query('UPDATE idempotency_keys SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
+      await t.query('UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
 
       await t.app.get(IdempotencyPurger).runOnce();
       expect(await keyRow(key)).toBeUndefined();
@@ -318,7 +319,7 @@ describe('Idempotency-Key', () => {
       const [order, nextOrder] = [await createOrder(t, user.id), await createOrder(t, user.id)];
       const key = newKey();
       await pay(t, key, { orderId: order.id, userId: user.id }).expect(200);
-      await t.query('UPDATE idempotency_keys SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
+      await t.query('UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
       const res = await pay(t, key, { orderId: nextOrder.id, userId: user.id }).expect(200);
       expect(res.headers['idempotent-replayed']).toBeUndefined();
       expect(await ledgerOf(t, user.id)).toEqual({ balance: 32000, payments: 2, paid: 18000 });
@@ -327,9 +328,10 @@ describe('Idempotency-Key', () => {
     it('never purges a key whose lease is still running', async () => {
       const key = newKey();
       await insertProcessing(key, 'f'.repeat(64), 60_000);
-      await t.query('UPDATE idempotency_keys SET expires_at = NOW(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
+      await t.query('UPDATE idempotency_keys SET expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
       await t.app.get(IdempotencyPurger).runOnce();
       expect(await keyRow(key)).toMatchObject({ status: 'PROCESSING' });
+      await t.query('DELETE FROM idempotency_keys WHERE idempotency_key = ?', [key]);
     });
   });
 });

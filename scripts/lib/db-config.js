@@ -1,0 +1,24 @@
+// Connection settings for the plain-Node scripts (audit, bench): the same variables and defaults
+// as the service (src/config/database.config.ts), read from the environment or .env.
+import { existsSync, readFileSync } from 'node:fs';
+
+export function loadDotEnv(path = '.env') {
+  if (!existsSync(path)) return;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (match && process.env[match[1]] === undefined) process.env[match[1]] = match[2];
+  }
+}
+
+export function connectionOptions(env = process.env) {
+  return {
+    host: env.DB_HOST ?? '127.0.0.1',
+    port: Number(env.DB_PORT ?? 3307),
+    user: env.DB_USER ?? 'payonce',
+    password: env.DB_PASSWORD ?? 'payonce',
+    database: env.DB_NAME ?? 'payonce',
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  };
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import mysql from 'mysql2/promise';
+import { runAudit } from '../scripts/lib/audit-checks.js';
+import { connectionOptions } from '../scripts/lib/db-config.js';
+import { createOrder, createUser, newKey, pay } from './factories/index.js';
+import { startTestApp, type TestApp } from './setup/test-app.js';
+
+describe('npm run audit', () => {
+  let t: TestApp;
+  let connection: mysql.Connection;
+  const violationsOf = async () =>
+    Object.fromEntries((await runAudit(connection)).map((r: { name: string; violations: number }) => [r.name, r.violations]));
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    connection = await mysql.createConnection(connectionOptions(process.env));
+  });
+  afterAll(async () => {
+    await connection.end();
+    await t.close();
+  });
+
+  it('finds nothing wrong after real payments, replays and refusals', async () => {
+    const user = await createUser(t, 20000);
+    const order = await createOrder(t, user.id);
+    const key = newKey();
+    await pay(t, key, { orderId: order.id, userId: user.id }).expect(200);
+    await pay(t, key, { orderId: order.id, userId: user.id }).expect(200);
+    await pay(t, newKey(), { orderId: order.id, userId: user.id }).expect(409);
+    const violations = await violationsOf();
+    expect(Object.keys(violations)).toHaveLength(7);
+    expect(Object.values(violations).every((n) => n === 0)).toBe(true);
+  });
+
+  it('names each broken invariant, seen inside a transaction that is rolled back', async () => {
+    const user = await createUser(t, 20000);
+    const [paidOrder, pendingOrder] = [await createOrder(t, user.id), await createOrder(t, user.id)];
+    await pay(t, newKey(), { orderId: paidOrder.id, userId: user.id }).expect(200);
+
+    await connection.beginTransaction();
+    try {
+      await connection.query(`UPDATE orders SET status = 'PAID' WHERE id = ?`, [pendingOrder.id]);
+      await connection.query(`UPDATE orders SET status = 'PENDING' WHERE id = ?`, [paidOrder.id]);
+      await connection.query('UPDATE users SET balance = balance + 1 WHERE id = ?', [user.id]);
+      await connection.query(
+        `INSERT INTO idempotency_keys (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+         VALUES (?, REPEAT('a', 64), 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [newKey()],
+      );
+      await connection.query(
+        `INSERT INTO idempotency_keys (idempotency_key, fingerprint, route, status, fencing_token, response_status, response_content_type, response_body, created_at, updated_at, expires_at)
+         VALUES (?, REPEAT('b', 64), 'POST /api/v1/payments', 'COMPLETED', 1, 200, 'application/json', '{"id":999999999,"orderId":1}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [newKey()],
+      );
+      const violations = await violationsOf();
+      expect(violations).toEqual({
+        'no order has more than one payment': 0,
+        'every PAID order has a payment': 1,
+        "every payment's order is PAID, for the order's total, by its owner": 1,
+        'per user: balance + payments = charges': 1,
+        'in total: Σ balances + Σ payments = Σ charges': 1,
+        'no key is PROCESSING past its lease': 1,
+        'every COMPLETED payment key points at a payment that exists': 1,
+      });
+    } finally {
+      await connection.rollback();
+    }
+  });
+});
