@@ -1,0 +1,285 @@
+// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001]
+//
+// Drives payonce on this machine and prints what it measured, then audits the database:
+//   checkout      one new payment then two retries with the same key, many users at once (API only)
+//   storm         one key fired many times at once, across every app process
+//   new payments  the highest rate of new payments, and the raw mysql2 baseline of the same SQL
+//   half rate     latency at half of that rate
+//   replays       completed keys replayed at 64 connections, beside a static route and a raw key read
+// Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
+// violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, openSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import mysql from 'mysql2/promise';
+import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
+import { auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
+import { createPayableOrders } from './lib/bench-fixtures.js';
+import { connectionOptions, loadDotEnv } from './lib/db-config.js';
+import { cannon, closedLoop } from './lib/load.js';
+import { rawPayment, rawReplayRead } from './lib/raw-payment.js';
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    processes: { type: 'string' },
+    targets: { type: 'string' },
+    seconds: { type: 'string' },
+  },
+});
+const smoke = args.smoke;
+const settings = {
+  processes: Number(args.processes ?? (smoke ? 2 : 1)),
+  seconds: Number(args.seconds ?? (smoke ? 2 : 10)),
+  payConnections: smoke ? 8 : 32,
+  replayConnections: smoke ? 16 : 64,
+  checkoutWorkers: smoke ? 8 : 32,
+  stormRounds: smoke ? 5 : 20,
+  stormSize: smoke ? 10 : 25,
+  amount: 9000,
+};
+const API = '/api/v1';
+
+loadDotEnv();
+const pool = mysql.createPool({ ...connectionOptions(), connectionLimit: settings.replayConnections + 4 });
+const children = [];
+const failures = [];
+const report = [];
+
+function note(line) {
+  console.log(line);
+  report.push(line);
+}
+
+async function startApps() {
+  if (args.targets) return args.targets.split(',').map((url) => url.trim());
+  mkdirSync('.data', { recursive: true });
+  const targets = [];
+  for (let i = 0; i < settings.processes; i++) {
+    const port = 3101 + i;
+    const log = openSync(`.data/bench-app-${port}.log`, 'w');
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+      stdio: ['ignore', log, log],
+    });
+    children.push(child);
+    targets.push(`http://127.0.0.1:${port}`);
+    // One at a time: each process runs the migrations at start-up.
+    await waitUntilLive(targets[i]);
+  }
+  return targets;
+}
+
+async function waitUntilLive(url) {
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not come up; see .data/bench-app-*.log`);
+}
+
+function stopApps() {
+  for (const child of children) child.kill('SIGTERM');
+}
+
+/** One HTTP exchange as the plain answer object the k6 classification works on. */
+async function call(url, method, path, body, headers = {}) {
+  const res = await fetch(url + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, body: bytes.toString('utf8'), bytes, headers: Object.fromEntries(res.headers) };
+}
+
+const payRequest = (order, key) => ({
+  method: 'POST',
+  path: `${API}/payments`,
+  headers: { 'content-type': 'application/json', 'idempotency-key': key },
+  body: JSON.stringify({ orderId: order.orderId, userId: order.userId }),
+});
+
+async function checkoutPhase(targets) {
+  // Users through the API, each worker with its own, charged enough for the whole phase.
+  const users = [];
+  for (let w = 0; w < settings.checkoutWorkers; w++) {
+    const url = targets[w % targets.length];
+    const user = JSON.parse((await call(url, 'POST', `${API}/users`, { name: `bench-checkout-${w}` })).body);
+    await call(url, 'POST', `${API}/users/${user.id}/balance/charge`, { amount: 1_000_000_000 });
+    users.push(user);
+  }
+  let verified = 0;
+  let failed = 0;
+  const classes = [];
+  const result = await closedLoop({
+    workers: settings.checkoutWorkers,
+    durationMs: settings.seconds * 1000,
+    step: async (worker) => {
+      const url = targets[worker % targets.length];
+      const user = users[worker];
+      const order = JSON.parse(
+        (await call(url, 'POST', `${API}/orders`, { userId: user.id, items: [{ name: '벤치 주문 🧾', unitPrice: settings.amount, quantity: 1 }] })).body,
+      );
+      const key = randomUUID();
+      const answers = [];
+      // The retries go to the other process when there are two: a load balancer's replay.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        answers.push(await call(targets[(worker + attempt) % targets.length], 'POST', `${API}/payments`, { orderId: order.id, userId: user.id }, { 'idempotency-key': key }));
+      }
+      const iteration = classifySequence(answers);
+      classes.push(...iteration);
+      if (verifyIteration(iteration, 3).ok) verified++;
+      else {
+        failed++;
+        if (failed <= 3) console.error(`unverified checkout: ${answers.map(describeAnswer).join(' | ')}`);
+      }
+    },
+  });
+  const counts = countClasses(classes);
+  note(
+    `checkout      ${result.done} iterations in ${result.seconds.toFixed(1)} s (${result.rate.toFixed(0)} checkouts/s, each 1 order + 3 payment calls), ` +
+      `verified ${verified}, failed ${failed}; answers ${JSON.stringify(counts)}; iteration p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms`,
+  );
+  if (failed > 0 || result.errors > 0) failures.push(`checkout: ${failed} unverified iterations, ${result.errors} errors ${result.firstError ?? ''}`);
+}
+
+async function stormPhase(targets) {
+  const orders = await createPayableOrders(pool, { count: settings.stormRounds, users: settings.stormRounds, amount: settings.amount, tag: `storm-${Date.now()}` });
+  let ok = 0;
+  const totals = { fresh: 0, replays: 0, conflicts: 0, other: 0 };
+  for (const order of orders) {
+    const key = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: settings.stormSize }, (_, i) =>
+        call(targets[i % targets.length], 'POST', `${API}/payments`, { orderId: order.orderId, userId: order.userId }, { 'idempotency-key': key }),
+      ),
+    );
+    const counts = countClasses(classifyConcurrent(answers).classes);
+    totals.fresh += counts.SUCCESS;
+    totals.replays += counts.CACHED;
+    totals.conflicts += counts.CONFLICT;
+    totals.other += counts.UNEXPECTED;
+    const [[{ payments }]] = await pool.query('SELECT COUNT(*) AS payments FROM payments WHERE order_id = ?', [order.orderId]);
+    if (counts.SUCCESS === 1 && counts.UNEXPECTED === 0 && Number(payments) === 1) ok++;
+  }
+  note(`storm         ${orders.length} keys x ${settings.stormSize} concurrent requests: ${ok} paid exactly once; answers ${JSON.stringify(totals)}`);
+  if (ok !== orders.length) failures.push(`storm: ${orders.length - ok} keys not paid exactly once`);
+}
+
+async function newPaymentPhases(targets) {
+  const capacity = (smoke ? 1500 : 2500) * settings.seconds;
+  const httpOrders = await createPayableOrders(pool, { count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
+  const keys = [];
+  const http = await cannon({
+    targets,
+    connections: settings.payConnections,
+    durationSec: settings.seconds,
+    request: (i) => {
+      const order = httpOrders[i % httpOrders.length];
+      const key = randomUUID();
+      if (i < httpOrders.length) keys.push({ order, key });
+      return payRequest(order, key);
+    },
+  });
+  note(
+    `new payments  HTTP: ${http.rate.toFixed(0)}/s at ${settings.payConnections} connections (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), ` +
+      `p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
+  );
+  if (http.requests > httpOrders.length) note(`              (the fixture ran out: ${http.requests - httpOrders.length} requests were repeats)`);
+  else if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors`);
+
+  const rawOrders = await createPayableOrders(pool, { count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
+  let nextRaw = 0;
+  const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
+  const raw = await closedLoop({
+    workers: settings.payConnections,
+    durationMs: settings.seconds * 1000,
+    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++]) : Promise.resolve(false)),
+  });
+  connections.forEach((c) => c.release());
+  note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
+  if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
+  const ratio = http.rate / raw.rate;
+  note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80)`);
+
+  const halfRate = Math.max(1, Math.floor(http.rate / 2));
+  const halfOrders = await createPayableOrders(pool, { count: halfRate * settings.seconds + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
+  const half = await cannon({
+    targets,
+    connections: settings.payConnections,
+    durationSec: settings.seconds,
+    overallRate: halfRate,
+    request: (i) => payRequest(halfOrders[i % halfOrders.length], randomUUID()),
+  });
+  note(`half rate     ${half.rate.toFixed(0)}/s offered ${halfRate}/s: p50 ${half.latency.p50} ms, p99 ${half.latency.p99} ms (target p99 < 50 ms); ${half.non2xx} non-2xx`);
+  if (half.non2xx > 0 || half.errors > 0) failures.push(`half rate: ${half.non2xx} non-2xx, ${half.errors} errors`);
+  return { keys, http, raw, half };
+}
+
+async function replayPhases(targets, paid) {
+  const completed = paid.slice(0, 5000);
+  const replays = await cannon({
+    targets,
+    connections: settings.replayConnections,
+    durationSec: settings.seconds,
+    request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
+  });
+  note(
+    `replays       ${replays.rate.toFixed(0)}/s over ${completed.length} completed keys at ${settings.replayConnections} connections ` +
+      `(${replays.non2xx} non-2xx), p50 ${replays.latency.p50} ms, p99 ${replays.latency.p99} ms (target >= 10000/s)`,
+  );
+  if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors`);
+
+  const live = await cannon({ targets, connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
+  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s; replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
+
+  let nextRead = 0;
+  const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
+  const reads = await closedLoop({
+    workers: settings.replayConnections,
+    durationMs: settings.seconds * 1000,
+    step: (worker) => rawReplayRead(connections[worker], completed[nextRead++ % completed.length].key),
+  });
+  connections.forEach((c) => c.release());
+  note(`              raw mysql2 read of a completed key: ${reads.rate.toFixed(0)}/s; replays run at ${(replays.rate / reads.rate).toFixed(2)} of it`);
+}
+
+async function main() {
+  const started = Date.now();
+  const targets = await startApps();
+  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase`);
+  await checkoutPhase(targets);
+  await stormPhase(targets);
+  const { keys } = await newPaymentPhases(targets);
+  await replayPhases(targets, keys);
+
+  const connection = await pool.getConnection();
+  try {
+    const results = await runAudit(connection);
+    note(formatAudit(await auditScope(connection), results));
+    if (results.some((r) => r.violations > 0)) failures.push('audit found violations');
+  } finally {
+    connection.release();
+  }
+  note(`bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (failures.length > 0) {
+    console.error(`FAILED: ${failures.join('; ')}`);
+    process.exitCode = 1;
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  stopApps();
+  await pool.end();
+}

@@ -1,0 +1,74 @@
+// Small load-driving helpers for the bench: closed-loop workers, autocannon runs, percentiles.
+import autocannon from 'autocannon';
+
+export function percentile(sortedMs, p) {
+  if (sortedMs.length === 0) return 0;
+  return sortedMs[Math.min(sortedMs.length - 1, Math.floor((p / 100) * sortedMs.length))];
+}
+
+export function summarize(latenciesMs) {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? 0 };
+}
+
+/**
+ * Runs `workers` loops of `step(worker, i)` until `durationMs` has passed or `next()` runs dry;
+ * returns { done, seconds, rate, latency }. A step that throws counts in `errors` and the loop goes on.
+ */
+export async function closedLoop({ workers, durationMs, step }) {
+  const latencies = [];
+  let done = 0;
+  let errors = 0;
+  let firstError;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  await Promise.all(
+    Array.from({ length: workers }, async (_, worker) => {
+      while (performance.now() < deadline) {
+        const t0 = performance.now();
+        try {
+          if ((await step(worker)) === false) return;
+          latencies.push(performance.now() - t0);
+          done++;
+        } catch (error) {
+          errors++;
+          firstError ??= error;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { done, errors, firstError, seconds, rate: done / seconds, latency: summarize(latencies) };
+}
+
+/**
+ * One autocannon run per target, at the same time, sharing `connections`; returns the sums and
+ * the worst latency percentiles. `request(i)` gives the i-th request ({ method, path, headers, body }).
+ */
+export async function cannon({ targets, connections, durationSec, request, overallRate, method = 'GET', path = '/' }) {
+  let next = 0;
+  const runs = targets.map((url, t) => {
+    const share = Math.max(1, Math.round(connections / targets.length));
+    const options = {
+      url,
+      connections: share,
+      duration: durationSec,
+      method,
+      path,
+      ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate / targets.length)) } : {}),
+    };
+    if (request) options.requests = [{ setupRequest: (req) => ({ ...req, ...request(next++, t) }) }];
+    return autocannon(options);
+  });
+  const results = await Promise.all(runs);
+  const sum = (pick) => results.reduce((total, r) => total + pick(r), 0);
+  const seconds = Math.max(...results.map((r) => r.duration));
+  return {
+    requests: sum((r) => r.requests.total),
+    rate: sum((r) => r.requests.total) / seconds,
+    ok2xx: sum((r) => r['2xx']),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors + r.timeouts),
+    latency: { p50: Math.max(...results.map((r) => r.latency.p50)), p99: Math.max(...results.map((r) => r.latency.p99)) },
+  };
+}
