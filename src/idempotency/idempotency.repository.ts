@@ -34,20 +34,12 @@ export class IdempotencyRepository {
   /** Fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
   async insertProcessing(key: string, fields: ClaimFields & { expiresAt: Date }): Promise<number> {
     const token = 1;
-    await this.keys.insert({
-      key,
-      fingerprint: fields.fingerprint,
-      route: fields.route,
-      status: IdempotencyStatus.PROCESSING,
-      fencingToken: token,
-      leaseExpiresAt: fields.leaseExpiresAt,
-      responseStatus: null,
-      responseContentType: null,
-      responseBody: null,
-      createdAt: fields.now,
-      updatedAt: fields.now,
-      expiresAt: fields.expiresAt,
-    });
+    await this.transactions.manager.query(
+      `INSERT INTO idempotency_keys
+         (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [key, fields.fingerprint, fields.route, IdempotencyStatus.PROCESSING, token, fields.leaseExpiresAt, fields.now, fields.now, fields.expiresAt],
+    );
     return token;
   }
 
@@ -74,18 +66,13 @@ export class IdempotencyRepository {
 
   /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
   async complete(key: string, token: number, response: StoredResponse): Promise<boolean> {
-    const result = await this.keys.update(
-      { key, fencingToken: token, status: IdempotencyStatus.PROCESSING },
-      {
-        status: IdempotencyStatus.COMPLETED,
-        responseStatus: response.status,
-        responseContentType: response.contentType,
-        responseBody: response.body,
-        leaseExpiresAt: null,
-        updatedAt: new Date(),
-      },
+    const result: { affectedRows: number } = await this.transactions.manager.query(
+      `UPDATE idempotency_keys
+          SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
+        WHERE idempotency_key = ? AND fencing_token = ? AND status = ?`,
+      [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), key, token, IdempotencyStatus.PROCESSING],
     );
-    return result.affected === 1;
+    return result.affectedRows === 1;
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */

@@ -46,7 +46,9 @@ export class IdempotencyService {
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transactions.runNew(() => this.resolveLocked(key, fingerprint, route));
+        // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
+        // first requests do not deadlock on their inserts; the loser waits and gets ER_DUP_ENTRY.
+        return await this.transactions.runNew(() => this.resolveLocked(key, fingerprint, route), 'READ COMMITTED');
       } catch (error) {
         // Two first requests raced to insert the key; the loser looks again and finds the winner's row.
         if (mysqlErrno(error) !== ER_DUP_ENTRY || attempt >= 3) throw error;

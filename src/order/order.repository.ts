@@ -33,7 +33,7 @@ export class OrderRepository {
   }
 
   async markPaid(order: OrderEntity, paidAt: Date): Promise<void> {
-    await this.manager.update(OrderEntity, { id: order.id }, { status: OrderStatus.PAID, paidAt });
+    await this.manager.query('UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', [OrderStatus.PAID, paidAt, order.id]);
     order.status = OrderStatus.PAID;
     order.paidAt = paidAt;
   }

@@ -13,9 +13,11 @@ export class PaymentRepository {
   /** Fails with ER_DUP_ENTRY (1062) if the order already has a payment. */
   async insertCompleted(orderId: number, userId: number, amount: number, paidAt: Date): Promise<PaymentEntity> {
     const values = { orderId, userId, amount, status: PaymentStatus.COMPLETED, paidAt };
-    // insert() writes the raw generated id (a BIGINT string) back into what it is given: give it a copy.
-    const { identifiers } = await this.payments.insert({ ...values });
-    return this.payments.create({ ...values, id: Number(identifiers[0].id) });
+    const result: { insertId: number } = await this.transactions.manager.query(
+      'INSERT INTO payments (order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?)',
+      [orderId, userId, amount, values.status, paidAt],
+    );
+    return this.payments.create({ ...values, id: Number(result.insertId) });
   }
 
   findById(id: number): Promise<PaymentEntity | null> {

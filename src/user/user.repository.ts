@@ -29,7 +29,7 @@ export class UserRepository {
   }
 
   async updateBalance(user: UserEntity, balance: number): Promise<void> {
-    await this.users.update({ id: user.id }, { balance });
+    await this.transactions.manager.query('UPDATE users SET balance = ? WHERE id = ?', [balance, user.id]);
     user.balance = balance;
   }
 
