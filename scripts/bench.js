@@ -18,7 +18,7 @@ import { auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv } from './lib/db-config.js';
 import { cannon, closedLoop } from './lib/load.js';
-import { rawPayment, rawReplayRead } from './lib/raw-payment.js';
+import { needsIsolationStatement, rawPayment, rawReplayRead } from './lib/raw-payment.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -197,10 +197,11 @@ async function newPaymentPhases(targets) {
   const rawOrders = await createPayableOrders(pool, { count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
   let nextRaw = 0;
   const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
+  const setIsolation = await needsIsolationStatement(connections[0]);
   const raw = await closedLoop({
     workers: settings.payConnections,
     durationMs: settings.seconds * 1000,
-    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++]) : Promise.resolve(false)),
+    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++], setIsolation) : Promise.resolve(false)),
   });
   connections.forEach((c) => c.release());
   note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);

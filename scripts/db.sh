@@ -92,6 +92,7 @@ start() {
     --port="$port" --bind-address=127.0.0.1 --user="$(id -un)" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --max-connections=500 --innodb-buffer-pool-size=256M --innodb-flush-log-at-trx-commit=2 \
+    --transaction-isolation=READ-COMMITTED \
     --skip-name-resolve --log-error="$log_file" </dev/null >/dev/null 2>&1 &
   for _ in $(seq 1 150); do
     if client -e 'SELECT 1' >/dev/null 2>&1; then break; fi

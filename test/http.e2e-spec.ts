@@ -72,6 +72,20 @@ describe('around the API', () => {
     expect(doc.body.paths['/api/v1/orders/{id}'].get.responses).toHaveProperty('404');
   });
 
+  it('documents the Idempotency-Key header on every route that reads it, with every status', async () => {
+    const { paths } = (await t.http().get('/docs-json').expect(200)).body;
+    const keyHeader = (operation: { parameters: { in: string; name: string; required: boolean }[] }) =>
+      operation.parameters.find((p) => p.in === 'header' && p.name === 'Idempotency-Key');
+    expect(keyHeader(paths['/api/v1/payments'].post)).toMatchObject({ required: true });
+    expect(keyHeader(paths['/api/v1/orders'].post)).toMatchObject({ required: false });
+    expect(keyHeader(paths['/api/v1/users/{id}/balance/charge'].post)).toMatchObject({ required: false });
+    expect(keyHeader(paths['/api/v1/users'].post)).toBeUndefined();
+    expect(Object.keys(paths['/api/v1/payments'].post.responses).sort()).toEqual(['200', '400', '403', '404', '409', '413', '422', '500', '503']);
+    const conflict = paths['/api/v1/payments'].post.responses['409'];
+    expect(Object.keys(conflict.content['application/json'].examples).sort()).toEqual(['IDEMPOTENCY_KEY_IN_PROGRESS', 'ORDER_ALREADY_PAID']);
+    expect(conflict.headers).toHaveProperty('Retry-After');
+  });
+
   it('reports health 200 while the database answers', async () => {
     const res = await t.http().get('/health').expect(200);
     expect(res.body.info.database.status).toBe('up');

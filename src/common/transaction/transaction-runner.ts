@@ -25,6 +25,7 @@ export function mysqlErrno(error: unknown): number | undefined {
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  private serverDefaultIsolation?: Promise<string>;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -41,9 +42,10 @@ export class TransactionRunner {
    */
   async runNew<T>(work: (manager: EntityManager) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     const inContext = (manager: EntityManager) => this.current.run(manager, () => work(manager));
+    const setIsolation = isolation !== undefined && (await this.defaultIsolation()) !== isolation;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await (isolation ? this.dataSource.transaction(isolation, inContext) : this.dataSource.transaction(inContext));
+        return await (setIsolation ? this.dataSource.transaction(isolation, inContext) : this.dataSource.transaction(inContext));
       } catch (error) {
         const errno = mysqlErrno(error);
         if (errno === undefined || !RETRYABLE.has(errno)) throw error;
@@ -52,6 +54,16 @@ export class TransactionRunner {
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       }
     }
+  }
+
+  /** The server's default isolation ("READ COMMITTED"), read once: where it is the one asked for, no SET is sent. */
+  private defaultIsolation(): Promise<string> {
+    this.serverDefaultIsolation ??= this.dataSource
+      .query('SELECT @@SESSION.tx_isolation AS level')
+      .catch(() => this.dataSource.query('SELECT @@SESSION.transaction_isolation AS level'))
+      .then((rows: { level: string }[]) => rows[0].level.replace('-', ' '))
+      .catch(() => 'unknown');
+    return this.serverDefaultIsolation;
   }
 
   /** The manager of the transaction in progress, or the global one outside any. */
