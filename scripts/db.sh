@@ -53,8 +53,11 @@ ensure_binaries() {
 
 server_pid() { # prints the pid of our running server, or fails
   [ -f "$pid_file" ] || return 1
-  local pid; pid="$(cat "$pid_file" 2>/dev/null)"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  local pid state; pid="$(cat "$pid_file" 2>/dev/null)"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed server can linger as a zombie (where nothing reaps it), and a stale pid can be reused.
+  state="$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
+  [[ "$state" != Z ]] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" =~ ^(mariadbd|mysqld)$ ]] && echo "$pid"
 }
 
 client() { "$client_bin" --no-defaults --protocol=socket --socket="$socket" -uroot "$@"; }
