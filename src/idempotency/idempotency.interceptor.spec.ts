@@ -17,6 +17,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { key: 'k1', to
     resolve: jest.fn(async () => resolution),
     complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
+    track: <T>(work: Promise<T>) => work,
   };
   const transactions = { runNew: jest.fn(<T>(work: () => Promise<T>) => work()) };
   const handler = () => undefined;

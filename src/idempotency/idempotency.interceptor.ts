@@ -47,7 +47,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = http.getResponse<FastifyReply>();
     if (resolution.outcome === 'cached') return of(sendStored(reply, resolution.response, routeStatus, true));
 
-    const stored = await this.runClaimed(resolution.claim, routeStatus, next);
+    const stored = await this.idempotency.track(this.runClaimed(resolution.claim, routeStatus, next));
     return of(sendStored(reply, stored, routeStatus, false));
   }
 

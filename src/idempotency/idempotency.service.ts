@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
@@ -24,9 +24,10 @@ export type Resolution = { outcome: 'new'; claim: Claim } | { outcome: 'cached';
  * blocking behind the first request's work.
  */
 @Injectable()
-export class IdempotencyService {
+export class IdempotencyService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(IdempotencyService.name);
   private readonly completed: CompletedResponseCache;
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly keys: IdempotencyRepository,
@@ -63,6 +64,27 @@ export class IdempotencyService {
       this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
       throw new IdempotencyKeyInProgressError(1);
     }
+  }
+
+  /** Runs the work of a claimed key, counted so that shutdown can wait for it. */
+  track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
+    return work;
+  }
+
+  /**
+   * Before the HTTP server and the pool close, lets claimed requests finish (at most one lease):
+   * cut off mid-transaction they would leave their keys PROCESSING until the lease runs out,
+   * even when the client has already gone.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    this.logger.log(`waiting for ${this.inFlight.size} idempotent requests to finish`);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.config.leaseMs)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
+    clearTimeout(timer);
   }
 
   /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
