@@ -42,6 +42,34 @@ export async function closedLoop({ workers, durationMs, step }) {
 }
 
 /**
+ * Open loop: starts `send(i)` at evenly spaced moments, `rate` per second for `durationMs`,
+ * whether or not earlier ones have answered, so latency includes queueing but no bursts of the
+ * driver's own making. Returns { sent, failed, rate, latency }.
+ */
+export async function openLoop({ rate, durationMs, send }) {
+  const latencies = [];
+  const pending = [];
+  let failed = 0;
+  const started = performance.now();
+  const total = Math.floor((rate * durationMs) / 1000);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const t0 = performance.now();
+    pending.push(
+      send(i).then(
+        (ok) => (ok ? latencies.push(performance.now() - t0) : failed++),
+        () => failed++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  const seconds = (performance.now() - started) / 1000;
+  return { sent: total, failed, rate: latencies.length / seconds, latency: summarize(latencies) };
+}
+
+/**
  * One autocannon run per target, at the same time, sharing `connections`; returns the sums and
  * the worst latency percentiles. `request(i)` gives the i-th request ({ method, path, headers, body }).
  */
