@@ -181,7 +181,7 @@ describe('Idempotency-Key', () => {
           if (answer === fresh[0]) continue;
           if (answer.status === 409) {
             expect(json(answer.body).code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
-            expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+            expect(answer.headers['retry-after']).toBe('1');
           } else {
             expect(answer.status).toBe(200);
             expect(answer.headers['idempotent-replayed']).toBe('true');
@@ -261,8 +261,7 @@ describe('Idempotency-Key', () => {
         message: 'A request with this Idempotency-Key is still being processed',
         error: 'Conflict',
       });
-      expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(19);
-      expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(20);
+      expect(res.headers['retry-after']).toBe('1');
       expect(await ledgerOf(t, user.id)).toEqual({ balance: 50000, payments: 0, paid: 0 });
       await t.query('DELETE FROM idempotency_keys WHERE idempotency_key = ?', [key]); // the "owner" never comes back
     });

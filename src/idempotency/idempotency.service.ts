@@ -8,6 +8,7 @@ import { IdempotencyRepository } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
 const ER_DUP_ENTRY = 1062;
+const RETRY_AFTER_SECONDS = 1;
 
 /** The right to run a request under a key, valid while `token` is the key's fencing token. */
 export interface Claim {
@@ -119,7 +120,8 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
     const leaseLeftMs = (record.leaseExpiresAt?.getTime() ?? 0) - now.getTime();
-    if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.max(1, Math.ceil(leaseLeftMs / 1000)));
+    // A live request finishes in milliseconds, so the client should look again soon, not wait out the lease.
+    if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.min(RETRY_AFTER_SECONDS, Math.ceil(leaseLeftMs / 1000)));
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
     this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
     const token = await this.keys.reclaim(record, fields);
