@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
+import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
@@ -7,7 +7,6 @@ import { CompletedResponseCache } from './completed-response.cache.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
-const ER_DUP_ENTRY = 1062;
 const RETRY_AFTER_SECONDS = 1;
 
 /** The right to run a request under a key, valid while `token` is the key's fencing token. */
@@ -53,7 +52,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
         return await this.transactions.runNew(() => this.resolveLocked(key, fingerprint, route), 'READ COMMITTED');
       } catch (error) {
         // Two first requests raced to insert the key; the loser looks again and finds the winner's row.
-        if (mysqlErrno(error) !== ER_DUP_ENTRY || attempt >= 3) throw error;
+        if (!isDuplicateEntry(error) || attempt >= 3) throw error;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { mysqlErrno, TransactionRunner } from '../common/transaction/index.js';
+import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { OrderStatus } from '../order/order.entity.js';
 import { OrderService } from '../order/order.service.js';
 import { UserService } from '../user/user.service.js';
@@ -7,7 +7,6 @@ import type { PaymentEntity } from './payment.entity.js';
 import { InsufficientBalanceError, OrderAlreadyPaidError, OrderNotOwnedError, PaymentNotFoundError } from './payment.errors.js';
 import { PaymentRepository } from './payment.repository.js';
 
-const ER_DUP_ENTRY = 1062;
 
 @Injectable()
 export class PaymentService {
@@ -34,7 +33,7 @@ export class PaymentService {
       await this.users.debit(user, order.totalAmount);
       const payment = await this.payments.insertCompleted(orderId, userId, order.totalAmount, paidAt).catch((error: unknown) => {
         // Unreachable under the order lock; the unique index is the last line of defence.
-        throw mysqlErrno(error) === ER_DUP_ENTRY ? new OrderAlreadyPaidError(orderId) : error;
+        throw isDuplicateEntry(error) ? new OrderAlreadyPaidError(orderId) : error;
       });
       await this.orders.markPaid(order, paidAt);
       return payment;

@@ -1,1 +1,2 @@
+export * from './mysql-errors.js';
 export * from './transaction-runner.js';

@@ -1,20 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
 import { DatabaseBusyError } from '../errors/index.js';
+import { ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, mysqlErrno } from './mysql-errors.js';
 
-/** MySQL errors that mean "another transaction was in the way": safe to run the whole transaction again. */
-const ER_LOCK_WAIT_TIMEOUT = 1205;
-const ER_LOCK_DEADLOCK = 1213;
+/** Errors that mean "another transaction was in the way": safe to run the whole transaction again. */
 const RETRYABLE = new Set([ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK]);
 const MAX_ATTEMPTS = 3;
-
-export function mysqlErrno(error: unknown): number | undefined {
-  if (!(error instanceof QueryFailedError)) return undefined;
-  const errno = (error.driverError as { errno?: unknown } | undefined)?.errno;
-  return typeof errno === 'number' ? errno : undefined;
-}
 
 /**
  * Owns transaction boundaries. Code inside `run` that calls `run` again joins the same
