@@ -1,4 +1,4 @@
-import { Column, Entity } from 'typeorm';
+import { Column, Entity, Index } from 'typeorm';
 import { IdColumn } from '../database/id-column.decorator.js';
 
 export enum IdempotencyStatus {
@@ -15,6 +15,7 @@ export class IdempotencyKeyEntity {
   @IdColumn()
   id: number;
 
+  @Index('uq_idempotency_keys_key', { unique: true })
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255, charset: 'ascii', collation: 'ascii_bin' })
   key: string;
 
@@ -52,6 +53,7 @@ export class IdempotencyKeyEntity {
   updatedAt: Date;
 
   /** created_at + IDEMPOTENCY_TTL_HOURS: past it the key counts as never seen and is purged. */
+  @Index('idx_idempotency_keys_expires')
   @Column({ name: 'expires_at', type: 'datetime', precision: 3 })
   expiresAt: Date;
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, JoinColumn, ManyToOne, type Relation } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 import { OrderEntity } from './order.entity.js';
@@ -8,8 +8,9 @@ export class OrderItemEntity {
   @IdColumn()
   id: number;
 
-  @ManyToOne(() => OrderEntity, (order) => order.items)
-  @JoinColumn({ name: 'order_id' })
+  @Index('idx_order_items_order')
+  @ManyToOne(() => OrderEntity, (order) => order.items, { nullable: false, onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })
+  @JoinColumn({ name: 'order_id', foreignKeyConstraintName: 'fk_order_items_order' })
   order: Relation<OrderEntity>;
 
   @Column({ type: 'varchar', length: 200 })

@@ -1,6 +1,7 @@
-import { Column, Entity, OneToMany, type Relation } from 'typeorm';
+import { Column, Entity, ForeignKey, Index, OneToMany, type Relation } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
+import { UserEntity } from '../user/user.entity.js';
 import { OrderItemEntity } from './order-item.entity.js';
 
 export enum OrderStatus {
@@ -13,6 +14,8 @@ export class OrderEntity {
   @IdColumn()
   id: number;
 
+  @Index('idx_orders_user')
+  @ForeignKey(() => UserEntity, { name: 'fk_orders_user', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })
   @Column({ name: 'user_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
   userId: number;
 
@@ -22,7 +25,7 @@ export class OrderEntity {
   @Column({ type: 'varchar', length: 16, default: OrderStatus.PENDING })
   status: OrderStatus;
 
-  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  @Column({ name: 'created_at', type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   createdAt: Date;
 
   @Column({ name: 'paid_at', type: 'datetime', precision: 3, nullable: true })

@@ -1,6 +1,8 @@
-import { Column, Entity } from 'typeorm';
+import { Column, Entity, ForeignKey, Index } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
+import { OrderEntity } from '../order/order.entity.js';
+import { UserEntity } from '../user/user.entity.js';
 
 export enum PaymentStatus {
   COMPLETED = 'COMPLETED',
@@ -12,9 +14,13 @@ export class PaymentEntity {
   @IdColumn()
   id: number;
 
+  @Index('uq_payments_order', { unique: true })
+  @ForeignKey(() => OrderEntity, { name: 'fk_payments_order', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })
   @Column({ name: 'order_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
   orderId: number;
 
+  @Index('idx_payments_user')
+  @ForeignKey(() => UserEntity, { name: 'fk_payments_user', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })
   @Column({ name: 'user_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
   userId: number;
 

@@ -1,6 +1,7 @@
-import { Column, Entity } from 'typeorm';
+import { Column, Entity, ForeignKey, Index } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
+import { UserEntity } from './user.entity.js';
 
 /** One top-up of a user's balance; the ledger the audit reconciles balances against. */
 @Entity({ name: 'balance_charges' })
@@ -8,12 +9,14 @@ export class BalanceChargeEntity {
   @IdColumn()
   id: number;
 
+  @Index('idx_balance_charges_user')
+  @ForeignKey(() => UserEntity, { name: 'fk_balance_charges_user', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })
   @Column({ name: 'user_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
   userId: number;
 
   @Column({ type: 'bigint', transformer: bigintToNumber })
   amount: number;
 
-  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  @Column({ name: 'created_at', type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   createdAt: Date;
 }

@@ -1,8 +1,9 @@
-import { Column, Entity } from 'typeorm';
+import { Check, Column, Entity } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 
 @Entity({ name: 'users' })
+@Check('chk_users_balance_non_negative', '`balance` >= 0')
 export class UserEntity {
   @IdColumn()
   id: number;
@@ -13,6 +14,6 @@ export class UserEntity {
   @Column({ type: 'bigint', default: 0, transformer: bigintToNumber })
   balance: number;
 
-  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  @Column({ name: 'created_at', type: 'datetime', precision: 3, default: () => 'CURRENT_TIMESTAMP(3)' })
   createdAt: Date;
 }
