@@ -23,7 +23,7 @@ describe('graceful shutdown', () => {
         body: JSON.stringify({ orderId: order.id, userId: user.id }),
         signal: client.signal,
       }).catch((error: Error) => error.name);
-      for (let i = 0; i < 100; i++) {
+      for (let i = 0; i < 250; i++) {
         const [rows] = await blocker.query('SELECT status FROM idempotency_keys WHERE idempotency_key = ?', [key]);
         if ((rows as unknown[]).length > 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
