@@ -24,6 +24,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
     clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+    // JSON only, parsed by Fastify's own parser: a form or text body gets 415, not a best guess.
+    bodyParser: false,
     logger: new RequestIdLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) }),
   });
   configureApp(app, config);
@@ -33,6 +35,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
 
 function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.removeContentTypeParser('text/plain');
   // Every log line of a request carries its id, and the client gets it back.
   fastify.addHook('onRequest', (request, reply, done) => {
     requestContext.enterWith({ requestId: request.id });

@@ -24,6 +24,14 @@ describe('around the API', () => {
     }
   });
 
+  it.each(['application/x-www-form-urlencoded', 'text/plain'])('answers a %s body with 415 and creates nothing', async (type) => {
+    const name = `form-${Date.now()}`;
+    const res = await t.http().post('/api/v1/users').set('Content-Type', type).send(type === 'text/plain' ? `{"name":"${name}"}` : `name=${name}`);
+    expect(res.status).toBe(415);
+    expect(res.body).toMatchObject({ statusCode: 415, code: 'UNSUPPORTED_MEDIA_TYPE', error: 'Unsupported Media Type' });
+    expect(await t.query('SELECT id FROM users WHERE name = ?', [name])).toHaveLength(0);
+  });
+
   it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await t.http().post('/api/v1/users').send({ name: 'x'.repeat(70_000) }).expect(413);
     expect(res.body).toMatchObject({ statusCode: 413, code: 'PAYLOAD_TOO_LARGE', error: 'Payload Too Large' });

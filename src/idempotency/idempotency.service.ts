@@ -62,7 +62,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     const stored = await this.keys.complete(claim.key, claim.token, response);
     if (!stored) {
       this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
-      throw new IdempotencyKeyInProgressError(1);
+      throw new IdempotencyKeyInProgressError(RETRY_AFTER_SECONDS);
     }
   }
 
