@@ -38,32 +38,39 @@ function commonOptions(cfg) {
   };
 }
 
-/** A bounded per-vu-iterations scenario: VUS users each run ITERATIONS, stopped by MAX_DURATION. */
-export function perVuIterationsOptions(cfg, scenarioName, extra) {
+/** The common options with one named scenario, plus any `extra` options. */
+function withScenario(cfg, scenarioName, scenario, extra) {
   const options = commonOptions(cfg);
   options.scenarios = {};
-  options.scenarios[scenarioName] = {
-    executor: 'per-vu-iterations',
-    vus: cfg.vus,
-    iterations: cfg.iterations,
-    maxDuration: cfg.maxDuration,
-  };
+  options.scenarios[scenarioName] = scenario;
   return Object.assign(options, extra || {});
+}
+
+/** A bounded per-vu-iterations scenario: VUS users each run ITERATIONS, stopped by MAX_DURATION. */
+export function perVuIterationsOptions(cfg, scenarioName, extra) {
+  return withScenario(
+    cfg,
+    scenarioName,
+    { executor: 'per-vu-iterations', vus: cfg.vus, iterations: cfg.iterations, maxDuration: cfg.maxDuration },
+    extra,
+  );
 }
 
 /** A constant-arrival-rate scenario: RATE iterations per TIME_UNIT for DURATION. */
 export function constantArrivalRateOptions(cfg, scenarioName, extra) {
-  const options = commonOptions(cfg);
-  options.scenarios = {};
-  options.scenarios[scenarioName] = {
-    executor: 'constant-arrival-rate',
-    rate: cfg.rate,
-    timeUnit: cfg.timeUnit,
-    duration: cfg.duration,
-    preAllocatedVUs: cfg.preAllocatedVUs,
-    maxVUs: cfg.maxVUs,
-  };
-  return Object.assign(options, extra || {});
+  return withScenario(
+    cfg,
+    scenarioName,
+    {
+      executor: 'constant-arrival-rate',
+      rate: cfg.rate,
+      timeUnit: cfg.timeUnit,
+      duration: cfg.duration,
+      preAllocatedVUs: cfg.preAllocatedVUs,
+      maxVUs: cfg.maxVUs,
+    },
+    extra,
+  );
 }
 
 /** Most iterations a constant-arrival-rate scenario can start. */

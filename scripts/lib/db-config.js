@@ -1,4 +1,4 @@
-// Connection settings for the plain-Node scripts (audit, bench): the same variables and defaults
+// Connection settings for the plain-Node code (audit, bench, the jest global setup): the same variables and defaults
 // as the service (src/config/database.config.ts), read from the environment or .env.
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -21,4 +21,11 @@ export function connectionOptions(env = process.env) {
     supportBigNumbers: true,
     bigNumberStrings: true,
   };
+}
+
+/** The e2e database; refused unless its name says test, because the suite empties it. */
+export function testDatabaseName(env = process.env) {
+  const name = env.DB_TEST_NAME ?? 'payonce_test';
+  if (!/test/i.test(name)) throw new Error(`Refusing to use database "${name}" for tests: its name must contain "test"`);
+  return name;
 }

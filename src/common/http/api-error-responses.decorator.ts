@@ -11,9 +11,7 @@ export class ErrorBodyDto {
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Malformed JSON (INVALID_JSON) or a field that fails validation (VALIDATION_FAILED)',
-  403: 'The resource belongs to someone else',
   404: 'An id that does not exist',
-  409: 'A conflicting state',
   413: 'Body larger than the limit (PAYLOAD_TOO_LARGE)',
   422: 'The request is well-formed but cannot be carried out',
   503: 'The database is busy (DATABASE_BUSY); nothing changed, retry after Retry-After',
