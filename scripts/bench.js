@@ -8,7 +8,7 @@
 //   replays       completed keys replayed at 64 connections, beside a static route and a raw key read
 // Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -45,11 +45,21 @@ loadDotEnv();
 const pool = mysql.createPool({ ...connectionOptions(), connectionLimit: settings.replayConnections + 4 });
 const children = [];
 const failures = [];
+/** The bench's own account: every request carries its API key, every fixture belongs to it. */
+const credentials = { apiKey: '', accountId: 0 };
 const report = [];
 
 function note(line) {
   console.log(line);
   report.push(line);
+}
+
+/** API_KEY when given (services started elsewhere), or a new key of the "bench" account made with the project's CLI. */
+async function obtainCredentials() {
+  credentials.apiKey = process.env.API_KEY ?? execFileSync(process.execPath, ['dist/cli/apikey.js', 'create', 'bench'], { encoding: 'utf8' }).trim().split('\n').pop();
+  const [[row]] = await pool.query('SELECT account_id FROM api_keys WHERE key_hash = SHA2(?, 256) AND revoked_at IS NULL', [credentials.apiKey]);
+  if (!row) throw new Error('API_KEY is not an active key of the database the bench audits');
+  credentials.accountId = Number(row.account_id);
 }
 
 async function startApps() {
@@ -91,7 +101,7 @@ function stopApps() {
 async function call(url, method, path, body, headers = {}) {
   const res = await fetch(url + path, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${credentials.apiKey}`, ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const bytes = Buffer.from(await res.arrayBuffer());
@@ -101,7 +111,7 @@ async function call(url, method, path, body, headers = {}) {
 const payRequest = (order, key) => ({
   method: 'POST',
   path: `${API}/payments`,
-  headers: { 'content-type': 'application/json', 'idempotency-key': key },
+  headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${credentials.apiKey}` },
   body: JSON.stringify({ orderId: order.orderId, userId: order.userId }),
 });
 
@@ -150,7 +160,7 @@ async function checkoutPhase(targets) {
 }
 
 async function stormPhase(targets) {
-  const orders = await createPayableOrders(pool, { count: settings.stormRounds, users: settings.stormRounds, amount: settings.amount, tag: `storm-${Date.now()}` });
+  const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: settings.stormRounds, users: settings.stormRounds, amount: settings.amount, tag: `storm-${Date.now()}` });
   let ok = 0;
   const totals = { fresh: 0, replays: 0, conflicts: 0, other: 0 };
   for (const order of orders) {
@@ -174,7 +184,7 @@ async function stormPhase(targets) {
 
 async function newPaymentPhases(targets) {
   const capacity = (smoke ? 1500 : 2500) * settings.seconds;
-  const httpOrders = await createPayableOrders(pool, { count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
+  const httpOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
   const keys = [];
   const http = await cannon({
     targets,
@@ -194,7 +204,7 @@ async function newPaymentPhases(targets) {
   if (http.requests > httpOrders.length) note(`              (the fixture ran out: ${http.requests - httpOrders.length} requests were repeats)`);
   else if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors`);
 
-  const rawOrders = await createPayableOrders(pool, { count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
+  const rawOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
   let nextRaw = 0;
   const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
   const setIsolation = await needsIsolationStatement(connections[0]);
@@ -210,7 +220,7 @@ async function newPaymentPhases(targets) {
   note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80)`);
 
   const halfRate = Math.max(1, Math.floor(http.rate / 2));
-  const halfOrders = await createPayableOrders(pool, { count: halfRate * settings.seconds + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
+  const halfOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: halfRate * settings.seconds + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
   // Evenly spaced arrivals: autocannon's rate limit sends from every connection at the same tick.
   const half = await openLoop({
     rate: halfRate,
@@ -251,7 +261,7 @@ async function replayPhases(targets, paid) {
   const reads = await closedLoop({
     workers: settings.replayConnections,
     durationMs: settings.seconds * 1000,
-    step: (worker) => rawReplayRead(connections[worker], completed[nextRead++ % completed.length].key),
+    step: (worker) => rawReplayRead(connections[worker], credentials.accountId, completed[nextRead++ % completed.length].key),
   });
   connections.forEach((c) => c.release());
   note(`              raw mysql2 read of a completed key: ${reads.rate.toFixed(0)}/s; replays run at ${(replays.rate / reads.rate).toFixed(2)} of it`);
@@ -259,6 +269,7 @@ async function replayPhases(targets, paid) {
 
 async function main() {
   const started = Date.now();
+  await obtainCredentials();
   const targets = await startApps();
   note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase`);
   await checkoutPhase(targets);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { appConfig, databaseConfig, idempotencyConfig } from './config/index.js';
+import { AuthModule } from './auth/auth.module.js';
+import { appConfig, authConfig, databaseConfig, idempotencyConfig } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { OrderModule } from './order/order.module.js';
@@ -9,8 +10,9 @@ import { UserModule } from './user/user.module.js';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, databaseConfig, idempotencyConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, authConfig, databaseConfig, idempotencyConfig] }),
     DatabaseModule,
+    AuthModule,
     HealthModule,
     UserModule,
     OrderModule,

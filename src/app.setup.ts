@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
+import { BEARER_SCHEME } from './auth/access.decorators.js';
 import { errorBody } from './common/errors/index.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { JSON_CONTENT_TYPE } from './common/http/send-json.js';
@@ -47,7 +48,7 @@ function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableCors({
     origin: config.corsOrigins,
-    allowedHeaders: ['Content-Type', 'Idempotency-Key', 'X-Request-Id'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
     exposedHeaders: ['Idempotent-Replayed', 'Retry-After', 'X-Request-Id'],
   });
   app.enableShutdownHooks();
@@ -56,11 +57,15 @@ function configureApp(app: NestFastifyApplication, config: AppConfig): void {
     app,
     new DocumentBuilder()
       .setTitle('payonce')
-      .setDescription('Checkout payments that happen exactly once. Send an Idempotency-Key (a UUID v4) with every payment.')
+      .setDescription('Checkout payments that happen exactly once. Authorize with an API key (or a user token), and send an Idempotency-Key (a UUID v4) with every payment.')
       .setVersion('1')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'An API key (po_sk_…; `npm run apikey:create -- <account>`) or a user token from POST /api/v1/users/{id}/tokens' },
+        BEARER_SCHEME,
+      )
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
 }
 
 /** Errors Node's HTTP parser finds (oversized or malformed headers) still get the contract's body. */

@@ -43,14 +43,14 @@ describe('npm run audit', () => {
       await connection.query(`UPDATE orders SET status = 'PENDING' WHERE id = ?`, [paidOrder.id]);
       await connection.query('UPDATE users SET balance = balance + 1 WHERE id = ?', [user.id]);
       await connection.query(
-        `INSERT INTO idempotency_keys (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-         VALUES (?, REPEAT('a', 64), 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-        [newKey()],
+        `INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+         VALUES (?, ?, REPEAT('a', 64), 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [t.account.accountId, newKey()],
       );
       await connection.query(
-        `INSERT INTO idempotency_keys (idempotency_key, fingerprint, route, status, fencing_token, response_status, response_content_type, response_body, created_at, updated_at, expires_at)
-         VALUES (?, REPEAT('b', 64), 'POST /api/v1/payments', 'COMPLETED', 1, 200, 'application/json', '{"id":999999999,"orderId":1}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-        [newKey()],
+        `INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, route, status, fencing_token, response_status, response_content_type, response_body, created_at, updated_at, expires_at)
+         VALUES (?, ?, REPEAT('b', 64), 'POST /api/v1/payments', 'COMPLETED', 1, 200, 'application/json', '{"id":999999999,"orderId":1}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [t.account.accountId, newKey()],
       );
       const violations = await violationsOf();
       expect(violations).toEqual({

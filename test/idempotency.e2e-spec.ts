@@ -243,9 +243,9 @@ describe('Idempotency-Key', () => {
     const insertProcessing = (key: string, fingerprint: string, leaseOffsetMs: number) =>
       t.query(
         `INSERT INTO idempotency_keys
-           (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-         VALUES (?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-        [key, fingerprint, new Date(Date.now() + leaseOffsetMs)],
+           (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [t.account.accountId, key, fingerprint, new Date(Date.now() + leaseOffsetMs)],
       );
 
     it('answers 409 IDEMPOTENCY_KEY_IN_PROGRESS with Retry-After while the first request holds the lease', async () => {
@@ -282,10 +282,11 @@ describe('Idempotency-Key', () => {
       const idempotency = t.app.get(IdempotencyService);
       const key = newKey();
       const fingerprint = requestFingerprint('POST', '/api/v1/payments', { orderId: 1, userId: 1 });
-      const first = await idempotency.resolve(key, fingerprint, 'POST /test/fencing');
+      const scope = { accountId: t.account.accountId, userId: 0 };
+      const first = await idempotency.resolve(scope, key, fingerprint, 'POST /test/fencing');
       expect(first.outcome).toBe('new');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
-      const second = await idempotency.resolve(key, fingerprint, 'POST /test/fencing');
+      const second = await idempotency.resolve(scope, key, fingerprint, 'POST /test/fencing');
       expect(second.outcome).toBe('new');
       if (first.outcome !== 'new' || second.outcome !== 'new') return;
       expect(second.claim.token).toBe(first.claim.token + 1);

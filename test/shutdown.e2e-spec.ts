@@ -19,7 +19,7 @@ describe('graceful shutdown', () => {
       const client = new AbortController();
       const abandoned = fetch(`${t.baseUrl}/api/v1/payments`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${t.account.apiKey}` },
         body: JSON.stringify({ orderId: order.id, userId: user.id }),
         signal: client.signal,
       }).catch((error: Error) => error.name);

@@ -11,36 +11,36 @@ export async function needsIsolationStatement(connection) {
   return row.level !== 'READ-COMMITTED';
 }
 
-export async function rawPayment(connection, { orderId, userId }, setIsolation, leaseMs = 30_000, ttlMs = 86_400_000) {
+export async function rawPayment(connection, { accountId, orderId, userId }, setIsolation, leaseMs = 30_000, ttlMs = 86_400_000) {
   const key = randomUUID();
   const body = JSON.stringify({ orderId, userId });
   const fingerprint = createHash('sha256').update(`POST /api/v1/payments\n${body}`).digest('hex');
   const now = new Date();
 
   // The replay fast path's read, then the claim.
-  await connection.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ? LIMIT 1', [key]);
+  await connection.query('SELECT * FROM idempotency_keys WHERE account_id = ? AND scope_user_id = 0 AND idempotency_key = ? LIMIT 1', [accountId, key]);
   if (setIsolation) await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
   await connection.query('START TRANSACTION');
-  await connection.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ? LIMIT 1 FOR UPDATE', [key]);
-  await connection.query(
-    `INSERT INTO idempotency_keys (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-     VALUES (?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, ?, ?, ?)`,
-    [key, fingerprint, new Date(now.getTime() + leaseMs), now, now, new Date(now.getTime() + ttlMs)],
+  await connection.query('SELECT * FROM idempotency_keys WHERE account_id = ? AND scope_user_id = 0 AND idempotency_key = ? LIMIT 1 FOR UPDATE', [accountId, key]);
+  const [claimed] = await connection.query(
+    `INSERT INTO idempotency_keys (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+     VALUES (?, 0, ?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, ?, ?, ?)`,
+    [accountId, key, fingerprint, new Date(now.getTime() + leaseMs), now, now, new Date(now.getTime() + ttlMs)],
   );
   await connection.query('COMMIT');
 
   // The payment, with the stored response, in one transaction at the server's default isolation.
   await connection.query('START TRANSACTION');
   try {
-    const [[order]] = await connection.query('SELECT * FROM orders WHERE id = ? LIMIT 1 FOR UPDATE', [orderId]);
-    const [[user]] = await connection.query('SELECT * FROM users WHERE id = ? LIMIT 1 FOR UPDATE', [userId]);
+    const [[order]] = await connection.query('SELECT * FROM orders WHERE id = ? AND account_id = ? LIMIT 1 FOR UPDATE', [orderId, accountId]);
+    const [[user]] = await connection.query('SELECT * FROM users WHERE id = ? AND account_id = ? LIMIT 1 FOR UPDATE', [userId, accountId]);
     const amount = Number(order.total_amount);
     if (order.status !== 'PENDING' || Number(user.balance) < amount) throw new Error(`order ${orderId} is not payable`);
     const paidAt = new Date();
     await connection.query('UPDATE users SET balance = ? WHERE id = ?', [Number(user.balance) - amount, userId]);
     const [inserted] = await connection.query(
-      "INSERT INTO payments (order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, 'COMPLETED', ?)",
-      [orderId, userId, amount, paidAt],
+      "INSERT INTO payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, 'COMPLETED', ?)",
+      [accountId, orderId, userId, amount, paidAt],
     );
     await connection.query("UPDATE orders SET status = 'PAID', paid_at = ? WHERE id = ?", [paidAt, orderId]);
     const response = Buffer.from(
@@ -48,8 +48,8 @@ export async function rawPayment(connection, { orderId, userId }, setIsolation, 
     );
     await connection.query(
       `UPDATE idempotency_keys SET status = 'COMPLETED', response_status = 200, response_content_type = ?, response_body = ?,
-              lease_expires_at = NULL, updated_at = ? WHERE idempotency_key = ? AND fencing_token = 1 AND status = 'PROCESSING'`,
-      [RESPONSE_TYPE, response, paidAt, key],
+              lease_expires_at = NULL, updated_at = ? WHERE id = ? AND fencing_token = 1 AND status = 'PROCESSING'`,
+      [RESPONSE_TYPE, response, paidAt, claimed.insertId],
     );
     await connection.query('COMMIT');
   } catch (error) {
@@ -59,7 +59,7 @@ export async function rawPayment(connection, { orderId, userId }, setIsolation, 
 }
 
 /** A plain read of a completed key: the floor under a replay that misses the in-memory cache. */
-export async function rawReplayRead(connection, key) {
-  const [[row]] = await connection.query('SELECT * FROM idempotency_keys WHERE idempotency_key = ? LIMIT 1', [key]);
+export async function rawReplayRead(connection, accountId, key) {
+  const [[row]] = await connection.query('SELECT * FROM idempotency_keys WHERE account_id = ? AND scope_user_id = 0 AND idempotency_key = ? LIMIT 1', [accountId, key]);
   if (!row || row.status !== 'COMPLETED') throw new Error(`key ${key} is not completed`);
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
+import { Public } from '../auth/access.decorators.js';
 import { DomainError } from '../common/errors/index.js';
 import { ErrorBodyDto } from '../common/http/api-error-responses.decorator.js';
 
@@ -13,6 +14,7 @@ export class HealthCheckFailedError extends DomainError {
 }
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
+import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 
 export enum IdempotencyStatus {
@@ -11,11 +12,19 @@ export enum IdempotencyStatus {
  * replay reads it without a lock. The response is kept as the exact bytes that were sent.
  */
 @Entity({ name: 'idempotency_keys' })
+@Index('uq_idempotency_keys_scope_key', ['accountId', 'scopeUserId', 'key'], { unique: true })
 export class IdempotencyKeyEntity {
   @IdColumn()
   id: number;
 
-  @Index('uq_idempotency_keys_key', { unique: true })
+  /** The caller's account: a key string names a different request for every caller. */
+  @Column({ name: 'account_id', type: 'bigint', unsigned: true, transformer: bigintToNumber })
+  accountId: number;
+
+  /** The user of a user token, 0 for the account's API keys. */
+  @Column({ name: 'scope_user_id', type: 'bigint', unsigned: true, default: 0, transformer: bigintToNumber })
+  scopeUserId: number;
+
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255, charset: 'ascii', collation: 'ascii_bin' })
   key: string;
 

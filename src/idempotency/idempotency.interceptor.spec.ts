@@ -12,7 +12,7 @@ import type { IdempotencyService, Resolution } from './idempotency.service.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
-function setUp(resolution: Resolution = { outcome: 'new', claim: { key: 'k1', token: 1 } }) {
+function setUp(resolution: Resolution = { outcome: 'new', claim: { id: 1, key: 'k1', token: 1 } }) {
   const idempotency = {
     resolve: jest.fn(async () => resolution),
     complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
@@ -23,7 +23,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { key: 'k1', to
   const handler = () => undefined;
   Reflect.defineMetadata('payonce:idempotent', { required: true }, handler);
   Reflect.defineMetadata('__httpCode__', 200, handler);
-  const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
+  const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, caller: { kind: 'api_key', accountId: 1, apiKeyId: 1 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
   const reply = { sentHeaders: {} as Record<string, string>, headers(h: Record<string, string>) { Object.assign(this.sentHeaders, h); return this; } };
   const context = {
     getHandler: () => handler,
@@ -44,7 +44,7 @@ describe('IdempotencyInterceptor', () => {
     const sent = await run(() => of({ id: 7, name: '김밥 🍙' }));
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
     const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
-    expect(claim).toEqual({ key: 'k1', token: 1 });
+    expect(claim).toEqual({ id: 1, key: 'k1', token: 1 });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
     expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
   });
@@ -87,7 +87,7 @@ describe('IdempotencyInterceptor', () => {
     const { idempotency, run } = setUp();
     await expect(run(() => throwError(() => error))).rejects.toBe(error);
     expect(idempotency.complete).not.toHaveBeenCalled();
-    expect(idempotency.release).toHaveBeenCalledWith({ key: 'k1', token: 1 });
+    expect(idempotency.release).toHaveBeenCalledWith({ id: 1, key: 'k1', token: 1 });
   });
 
   it('does not store the outcome of a claim that lost its lease', async () => {

@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
+import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
@@ -41,8 +42,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
     if (key === null) return next.handle();
 
+    // The guard ran first: a key belongs to its caller, so two callers' equal strings never meet.
+    const caller = request.caller!;
+    const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
-    const resolution = await this.idempotency.resolve(key, fingerprint, `${request.method} ${request.url}`);
+    const resolution = await this.idempotency.resolve(scope, key, fingerprint, `${request.method} ${request.url}`);
     const routeStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
     const reply = http.getResponse<FastifyReply>();
     if (resolution.outcome === 'cached') return of(sendStored(reply, resolution.response, routeStatus, true));

@@ -1,6 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyPurger } from './idempotency-purger.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -8,7 +6,6 @@ import { IdempotencyService } from './idempotency.service.js';
 
 /** Import it where a controller uses @Idempotent(). */
 @Module({
-  imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity])],
   providers: [IdempotencyService, IdempotencyRepository, IdempotencyInterceptor, IdempotencyPurger],
   exports: [IdempotencyService, IdempotencyInterceptor],
 })

@@ -3,6 +3,12 @@ import { TransactionRunner } from '../common/transaction/index.js';
 import { IdempotencyKeyEntity, IdempotencyStatus } from './idempotency-key.entity.js';
 import type { StoredResponse } from './stored-response.js';
 
+/** Whose key it is: the account, and the user of a user token (0 for the account's API keys). */
+export interface KeyScope {
+  accountId: number;
+  userId: number;
+}
+
 export interface ClaimFields {
   fingerprint: string;
   route: string;
@@ -22,25 +28,25 @@ export class IdempotencyRepository {
   }
 
   /** A plain consistent read: enough to replay a COMPLETED key, which never changes. */
-  findByKey(key: string): Promise<IdempotencyKeyEntity | null> {
-    return this.keys.findOneBy({ key });
+  findByKey(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
+    return this.keys.findOneBy({ accountId: scope.accountId, scopeUserId: scope.userId, key });
   }
 
   /** Locks the key's row (pessimistic_write) until the surrounding transaction ends. */
-  findByKeyForUpdate(key: string): Promise<IdempotencyKeyEntity | null> {
-    return this.keys.findOne({ where: { key }, lock: { mode: 'pessimistic_write' } });
+  findByKeyForUpdate(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
+    return this.keys.findOne({ where: { accountId: scope.accountId, scopeUserId: scope.userId, key }, lock: { mode: 'pessimistic_write' } });
   }
 
-  /** Fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
-  async insertProcessing(key: string, fields: ClaimFields & { expiresAt: Date }): Promise<number> {
+  /** Returns the new row's id and fencing token; fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
+  async insertProcessing(scope: KeyScope, key: string, fields: ClaimFields & { expiresAt: Date }): Promise<{ id: number; token: number }> {
     const token = 1;
-    await this.transactions.manager.query(
+    const result: { insertId: number } = await this.transactions.manager.query(
       `INSERT INTO idempotency_keys
-         (idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [key, fields.fingerprint, fields.route, IdempotencyStatus.PROCESSING, token, fields.leaseExpiresAt, fields.now, fields.now, fields.expiresAt],
+         (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [scope.accountId, scope.userId, key, fields.fingerprint, fields.route, IdempotencyStatus.PROCESSING, token, fields.leaseExpiresAt, fields.now, fields.now, fields.expiresAt],
     );
-    return token;
+    return { id: Number(result.insertId), token };
   }
 
   /** A new owner for a row the caller has locked: the fencing token moves on, so the old owner's completion will not match. */
@@ -65,19 +71,19 @@ export class IdempotencyRepository {
   }
 
   /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
-  async complete(key: string, token: number, response: StoredResponse): Promise<boolean> {
+  async complete(id: number, token: number, response: StoredResponse): Promise<boolean> {
     const result: { affectedRows: number } = await this.transactions.manager.query(
       `UPDATE idempotency_keys
           SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
-        WHERE idempotency_key = ? AND fencing_token = ? AND status = ?`,
-      [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), key, token, IdempotencyStatus.PROCESSING],
+        WHERE id = ? AND fencing_token = ? AND status = ?`,
+      [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), id, token, IdempotencyStatus.PROCESSING],
     );
     return result.affectedRows === 1;
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */
-  async release(key: string, token: number): Promise<void> {
-    await this.keys.delete({ key, fencingToken: token, status: IdempotencyStatus.PROCESSING });
+  async release(id: number, token: number): Promise<void> {
+    await this.keys.delete({ id, fencingToken: token, status: IdempotencyStatus.PROCESSING });
   }
 
   /** Deletes up to `limit` expired keys (never one whose lease is still running); returns how many. */

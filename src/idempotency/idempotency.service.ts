@@ -4,13 +4,14 @@ import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
 import { CompletedResponseCache } from './completed-response.cache.js';
-import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyRepository, type KeyScope } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
 const RETRY_AFTER_SECONDS = 1;
 
-/** The right to run a request under a key, valid while `token` is the key's fencing token. */
+/** The right to run a request under a key (row `id`), valid while `token` is the key's fencing token. */
 export interface Claim {
+  id: number;
   key: string;
   token: number;
 }
@@ -37,19 +38,20 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     this.completed = new CompletedResponseCache(config.cacheEntries);
   }
 
-  async resolve(key: string, fingerprint: string, route: string): Promise<Resolution> {
+  async resolve(scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
     // Replays take no lock and write nothing: a COMPLETED row never changes.
-    const cached = this.completed.get(key, Date.now());
+    const cacheKey = `${scope.accountId}/${scope.userId}/${key}`;
+    const cached = this.completed.get(cacheKey, Date.now());
     if (cached) return this.replay(cached, fingerprint);
-    const known = await this.keys.findByKey(key);
+    const known = await this.keys.findByKey(scope, key);
     if (known?.status === IdempotencyStatus.COMPLETED && !this.isExpired(known, new Date())) {
-      return this.replay(this.remember(known), fingerprint);
+      return this.replay(this.remember(cacheKey, known), fingerprint);
     }
     for (let attempt = 1; ; attempt++) {
       try {
         // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
         // first requests do not deadlock on their inserts; the loser waits and gets ER_DUP_ENTRY.
-        return await this.transactions.runNew(() => this.resolveLocked(key, fingerprint, route), 'READ COMMITTED');
+        return await this.transactions.runNew(() => this.resolveLocked(scope, cacheKey, key, fingerprint, route), 'READ COMMITTED');
       } catch (error) {
         // Two first requests raced to insert the key; the loser looks again and finds the winner's row.
         if (!isDuplicateEntry(error) || attempt >= 3) throw error;
@@ -59,7 +61,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
 
   /** Stores the outcome if the claim is still the key's owner; inside the caller's transaction when there is one. */
   async complete(claim: Claim, response: StoredResponse): Promise<void> {
-    const stored = await this.keys.complete(claim.key, claim.token, response);
+    const stored = await this.keys.complete(claim.id, claim.token, response);
     if (!stored) {
       this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
       throw new IdempotencyKeyInProgressError(RETRY_AFTER_SECONDS);
@@ -89,7 +91,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
 
   /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
   release(claim: Claim): Promise<void> {
-    return this.keys.release(claim.key, claim.token);
+    return this.keys.release(claim.id, claim.token);
   }
 
   /** Deletes expired keys in bounded batches; returns how many went. */
@@ -103,20 +105,20 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     return total;
   }
 
-  private async resolveLocked(key: string, fingerprint: string, route: string): Promise<Resolution> {
+  private async resolveLocked(scope: KeyScope, cacheKey: string, key: string, fingerprint: string, route: string): Promise<Resolution> {
     const now = new Date();
     const fields = { fingerprint, route, now, leaseExpiresAt: new Date(now.getTime() + this.config.leaseMs) };
-    const record = await this.keys.findByKeyForUpdate(key);
+    const record = await this.keys.findByKeyForUpdate(scope, key);
     if (!record) {
-      const token = await this.keys.insertProcessing(key, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { key, token } };
+      const { id, token } = await this.keys.insertProcessing(scope, key, { ...fields, expiresAt: this.expiryFrom(now) });
+      return { outcome: 'new', claim: { id, key, token } };
     }
     if (this.isExpired(record, now)) {
       // Past its TTL the key counts as never seen, whatever it was used for.
       const token = await this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { key, token } };
+      return { outcome: 'new', claim: { id: record.id, key, token } };
     }
-    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(record), fingerprint);
+    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(cacheKey, record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
     const leaseLeftMs = (record.leaseExpiresAt?.getTime() ?? 0) - now.getTime();
     // A live request finishes in milliseconds, so the client should look again soon, not wait out the lease.
@@ -124,7 +126,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
     this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
     const token = await this.keys.reclaim(record, fields);
-    return { outcome: 'new', claim: { key, token } };
+    return { outcome: 'new', claim: { id: record.id, key, token } };
   }
 
   private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {
@@ -133,13 +135,13 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   }
 
   /** Keeps a committed COMPLETED row in memory for the replays that follow. */
-  private remember(record: IdempotencyKeyEntity) {
+  private remember(cacheKey: string, record: IdempotencyKeyEntity) {
     const entry = {
       fingerprint: record.fingerprint,
       response: { status: record.responseStatus!, contentType: record.responseContentType!, body: record.responseBody! },
       expiresAt: record.expiresAt.getTime(),
     };
-    this.completed.set(record.key, entry);
+    this.completed.set(cacheKey, entry);
     return entry;
   }
 

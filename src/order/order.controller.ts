@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/access.decorators.js';
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
@@ -8,6 +10,7 @@ import { OrderResponse } from './dto/order.response.js';
 import { OrderService } from './order.service.js';
 
 @ApiTags('orders')
+@Authenticated()
 @Controller('orders')
 export class OrderController {
   constructor(private readonly orders: OrderService) {}
@@ -15,11 +18,11 @@ export class OrderController {
   @Post()
   @HttpCode(HttpStatus.CREATED)
   @Idempotent({ required: false })
-  @ApiOperation({ summary: 'Create a PENDING order; the total is computed from the items' })
+  @ApiOperation({ summary: 'Create a PENDING order for one of your users (a user token: for itself); the total is computed from the items' })
   @ApiCreatedResponse({ type: OrderResponse })
   @ApiErrorResponses(400, 404, 413, 503)
-  async create(@Body() dto: CreateOrderDto): Promise<OrderResponse> {
-    return OrderResponse.of(await this.orders.create(dto));
+  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.create(caller, dto));
   }
 
   @Get(':id')
@@ -27,7 +30,7 @@ export class OrderController {
   @ApiOperation({ summary: 'Read an order' })
   @ApiOkResponse({ type: OrderResponse })
   @ApiErrorResponses(400, 404)
-  async get(@Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
-    return OrderResponse.of(await this.orders.get(id));
+  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.get(caller, id));
   }
 }

@@ -3,6 +3,7 @@ import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 import { UserEntity } from '../user/user.entity.js';
 import { OrderItemEntity } from './order-item.entity.js';
+import { AccountIdColumn } from '../auth/account-id-column.decorator.js';
 
 export enum OrderStatus {
   PENDING = 'PENDING',
@@ -13,6 +14,9 @@ export enum OrderStatus {
 export class OrderEntity {
   @IdColumn()
   id: number;
+
+  @AccountIdColumn('orders')
+  accountId: number;
 
   @Index('idx_orders_user')
   @ForeignKey(() => UserEntity, { name: 'fk_orders_user', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })

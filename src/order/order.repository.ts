@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Owner } from '../auth/caller.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import type { OrderItemDto } from './dto/create-order.dto.js';
 import { OrderItemEntity } from './order-item.entity.js';
@@ -14,8 +15,8 @@ export class OrderRepository {
   }
 
   /** Two statements: the order row, then all its items in one multi-row INSERT. */
-  async insertWithItems(userId: number, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
-    const values = { userId, totalAmount, status: OrderStatus.PENDING, createdAt: new Date(), paidAt: null };
+  async insertWithItems(owner: Owner, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
+    const values = { accountId: owner.accountId, userId: owner.userId, totalAmount, status: OrderStatus.PENDING, createdAt: new Date(), paidAt: null };
     // insert() writes the raw generated values (BIGINT strings) back into what it is given: give it copies.
     const { identifiers } = await this.manager.insert(OrderEntity, { ...values });
     const id = Number(identifiers[0].id);
@@ -23,13 +24,14 @@ export class OrderRepository {
     return this.manager.create(OrderEntity, { ...values, id, items: items.map((item) => ({ ...item })) });
   }
 
-  findWithItems(id: number): Promise<OrderEntity | null> {
-    return this.manager.findOne(OrderEntity, { where: { id }, relations: { items: true }, order: { items: { id: 'ASC' } } });
+  /** The order if it belongs to the account; another account's order reads as none. */
+  findInAccountWithItems(accountId: number, id: number): Promise<OrderEntity | null> {
+    return this.manager.findOne(OrderEntity, { where: { id, accountId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
   }
 
-  /** Locks the order row until the surrounding transaction ends (items are not loaded). */
-  findByIdForUpdate(id: number): Promise<OrderEntity | null> {
-    return this.manager.findOne(OrderEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+  /** Locks the account's order row until the surrounding transaction ends (items are not loaded). */
+  findInAccountForUpdate(accountId: number, id: number): Promise<OrderEntity | null> {
+    return this.manager.findOne(OrderEntity, { where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
   }
 
   async markPaid(order: OrderEntity, paidAt: Date): Promise<void> {

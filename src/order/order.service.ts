@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { canSee, type Caller } from '../auth/caller.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { UserService } from '../user/user.service.js';
 import type { CreateOrderDto, OrderItemDto } from './dto/create-order.dto.js';
@@ -19,23 +20,25 @@ export class OrderService {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  create(dto: CreateOrderDto): Promise<OrderEntity> {
+  /** An order for one of the caller's users (a user token: for itself only). */
+  create(caller: Caller, dto: CreateOrderDto): Promise<OrderEntity> {
     return this.transactions.run(async () => {
-      await this.users.get(dto.userId);
-      return this.orders.insertWithItems(dto.userId, dto.items, totalOf(dto.items));
+      const user = await this.users.get(caller, dto.userId);
+      return this.orders.insertWithItems({ accountId: user.accountId, userId: user.id }, dto.items, totalOf(dto.items));
     });
   }
 
-  async get(id: number): Promise<OrderEntity> {
-    const order = await this.orders.findWithItems(id);
-    if (!order) throw new OrderNotFoundError(id);
+  /** The order, if the caller may see it; otherwise 404, exactly as for an id that does not exist. */
+  async get(caller: Caller, id: number): Promise<OrderEntity> {
+    const order = await this.orders.findInAccountWithItems(caller.accountId, id);
+    if (!order || !canSee(caller, order)) throw new OrderNotFoundError(id);
     return order;
   }
 
-  /** The order, row-locked for the rest of the caller's transaction. */
-  async lockForUpdate(id: number): Promise<OrderEntity> {
-    const order = await this.orders.findByIdForUpdate(id);
-    if (!order) throw new OrderNotFoundError(id);
+  /** The caller's order, row-locked for the rest of the caller's transaction. */
+  async lockForUpdate(caller: Caller, id: number): Promise<OrderEntity> {
+    const order = await this.orders.findInAccountForUpdate(caller.accountId, id);
+    if (!order || !canSee(caller, order)) throw new OrderNotFoundError(id);
     return order;
   }
 

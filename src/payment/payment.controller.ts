@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Authenticated } from '../auth/access.decorators.js';
+import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
@@ -8,6 +10,7 @@ import { PaymentResponse } from './dto/payment.response.js';
 import { PaymentService } from './payment.service.js';
 
 @ApiTags('payments')
+@Authenticated()
 @Controller('payments')
 export class PaymentController {
   constructor(private readonly payments: PaymentService) {}
@@ -21,12 +24,12 @@ export class PaymentController {
   })
   @ApiOkResponse({ type: PaymentResponse })
   @ApiError(403, 'ORDER_NOT_OWNED', 'The order belongs to another user')
-  @ApiError(404, 'ORDER_NOT_FOUND', 'The order does not exist')
+  @ApiError(404, 'ORDER_NOT_FOUND', 'The order does not exist (or is not the caller\'s)')
   @ApiError(409, 'ORDER_ALREADY_PAID', 'The order was already paid under another key')
   @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
   @ApiErrorResponses(400, 413, 503)
-  async pay(@Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
-    return PaymentResponse.of(await this.payments.pay(dto.orderId, dto.userId));
+  async pay(@CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
+    return PaymentResponse.of(await this.payments.pay(caller, dto.orderId, dto.userId));
   }
 
   @Get(':id')
@@ -35,7 +38,7 @@ export class PaymentController {
   @ApiOkResponse({ type: PaymentResponse })
   @ApiError(404, 'PAYMENT_NOT_FOUND', 'The payment does not exist')
   @ApiErrorResponses(400)
-  async get(@Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
-    return PaymentResponse.of(await this.payments.get(id));
+  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
+    return PaymentResponse.of(await this.payments.get(caller, id));
   }
 }

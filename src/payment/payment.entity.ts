@@ -3,6 +3,7 @@ import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 import { OrderEntity } from '../order/order.entity.js';
 import { UserEntity } from '../user/user.entity.js';
+import { AccountIdColumn } from '../auth/account-id-column.decorator.js';
 
 export enum PaymentStatus {
   COMPLETED = 'COMPLETED',
@@ -13,6 +14,9 @@ export enum PaymentStatus {
 export class PaymentEntity {
   @IdColumn()
   id: number;
+
+  @AccountIdColumn('payments')
+  accountId: number;
 
   @Index('uq_payments_order', { unique: true })
   @ForeignKey(() => OrderEntity, { name: 'fk_payments_order', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })

@@ -1,15 +1,13 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdempotencyModule } from '../idempotency/idempotency.module.js';
 import { OrderModule } from '../order/order.module.js';
 import { UserModule } from '../user/user.module.js';
 import { PaymentController } from './payment.controller.js';
-import { PaymentEntity } from './payment.entity.js';
 import { PaymentRepository } from './payment.repository.js';
 import { PaymentService } from './payment.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PaymentEntity]), IdempotencyModule, OrderModule, UserModule],
+  imports: [IdempotencyModule, OrderModule, UserModule],
   controllers: [PaymentController],
   providers: [PaymentService, PaymentRepository],
 })

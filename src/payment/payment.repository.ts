@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { Owner } from '../auth/caller.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { PaymentEntity, PaymentStatus } from './payment.entity.js';
 
@@ -11,16 +12,17 @@ export class PaymentRepository {
   }
 
   /** Fails with ER_DUP_ENTRY (1062) if the order already has a payment. */
-  async insertCompleted(orderId: number, userId: number, amount: number, paidAt: Date): Promise<PaymentEntity> {
-    const values = { orderId, userId, amount, status: PaymentStatus.COMPLETED, paidAt };
+  async insertCompleted(order: { id: number } & Owner, amount: number, paidAt: Date): Promise<PaymentEntity> {
+    const values = { accountId: order.accountId, orderId: order.id, userId: order.userId, amount, status: PaymentStatus.COMPLETED, paidAt };
     const result: { insertId: number } = await this.transactions.manager.query(
-      'INSERT INTO payments (order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?)',
-      [orderId, userId, amount, values.status, paidAt],
+      'INSERT INTO payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?, ?)',
+      [values.accountId, values.orderId, values.userId, amount, values.status, paidAt],
     );
     return this.payments.create({ ...values, id: Number(result.insertId) });
   }
 
-  findById(id: number): Promise<PaymentEntity | null> {
-    return this.payments.findOneBy({ id });
+  /** The payment if it belongs to the account; another account's payment reads as none. */
+  findInAccount(accountId: number, id: number): Promise<PaymentEntity | null> {
+    return this.payments.findOneBy({ id, accountId });
   }
 }

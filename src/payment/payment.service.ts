@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { canSee, type Caller } from '../auth/caller.js';
 import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { OrderStatus } from '../order/order.entity.js';
 import { OrderService } from '../order/order.service.js';
@@ -6,7 +7,6 @@ import { UserService } from '../user/user.service.js';
 import type { PaymentEntity } from './payment.entity.js';
 import { InsufficientBalanceError, OrderAlreadyPaidError, OrderNotOwnedError, PaymentNotFoundError } from './payment.errors.js';
 import { PaymentRepository } from './payment.repository.js';
-
 
 @Injectable()
 export class PaymentService {
@@ -21,17 +21,17 @@ export class PaymentService {
    * Debits the user, records the payment and marks the order PAID in one transaction.
    * Locks are always taken order first, then user, so two payments never deadlock each other.
    */
-  pay(orderId: number, userId: number): Promise<PaymentEntity> {
+  pay(caller: Caller, orderId: number, userId: number): Promise<PaymentEntity> {
     return this.transactions.run(async () => {
-      const order = await this.orders.lockForUpdate(orderId);
+      const order = await this.orders.lockForUpdate(caller, orderId);
       if (order.userId !== userId) throw new OrderNotOwnedError(orderId, userId);
       if (order.status === OrderStatus.PAID) throw new OrderAlreadyPaidError(orderId);
-      const user = await this.users.lockForUpdate(userId);
+      const user = await this.users.lockForUpdate(caller, userId);
       if (user.balance < order.totalAmount) throw new InsufficientBalanceError(user.balance, order.totalAmount);
 
       const paidAt = new Date();
       await this.users.debit(user, order.totalAmount);
-      const payment = await this.payments.insertCompleted(orderId, userId, order.totalAmount, paidAt).catch((error: unknown) => {
+      const payment = await this.payments.insertCompleted(order, order.totalAmount, paidAt).catch((error: unknown) => {
         // Unreachable under the order lock; the unique index is the last line of defence.
         throw isDuplicateEntry(error) ? new OrderAlreadyPaidError(orderId) : error;
       });
@@ -40,9 +40,10 @@ export class PaymentService {
     });
   }
 
-  async get(id: number): Promise<PaymentEntity> {
-    const payment = await this.payments.findById(id);
-    if (!payment) throw new PaymentNotFoundError(id);
+  /** The payment, if the caller may see it; otherwise 404, exactly as for an id that does not exist. */
+  async get(caller: Caller, id: number): Promise<PaymentEntity> {
+    const payment = await this.payments.findInAccount(caller.accountId, id);
+    if (!payment || !canSee(caller, payment)) throw new PaymentNotFoundError(id);
     return payment;
   }
 }

@@ -2,12 +2,16 @@ import { Column, Entity, ForeignKey, Index } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
 import { UserEntity } from './user.entity.js';
+import { AccountIdColumn } from '../auth/account-id-column.decorator.js';
 
 /** One top-up of a user's balance; the ledger the audit reconciles balances against. */
 @Entity({ name: 'balance_charges' })
 export class BalanceChargeEntity {
   @IdColumn()
   id: number;
+
+  @AccountIdColumn('balance_charges')
+  accountId: number;
 
   @Index('idx_balance_charges_user')
   @ForeignKey(() => UserEntity, { name: 'fk_balance_charges_user', onDelete: 'RESTRICT', onUpdate: 'RESTRICT' })

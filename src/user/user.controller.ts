@@ -1,44 +1,67 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiKeyOnly, Authenticated } from '../auth/access.decorators.js';
+import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { UserTokenService } from '../auth/user-token.service.js';
 import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ChargeBalanceDto } from './dto/charge-balance.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
-import { BalanceResponse, UserResponse } from './dto/user.response.js';
+import { BalanceResponse, UserResponse, UserTokenResponse } from './dto/user.response.js';
 import { UserService } from './user.service.js';
 
 @ApiTags('users')
+@Authenticated()
 @Controller('users')
 export class UserController {
-  constructor(private readonly users: UserService) {}
+  constructor(
+    private readonly users: UserService,
+    private readonly tokens: UserTokenService,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Create a user with a zero balance' })
+  @ApiKeyOnly()
+  @ApiOperation({ summary: 'Create a user with a zero balance, in the calling account' })
   @ApiCreatedResponse({ type: UserResponse })
   @ApiErrorResponses(400, 413)
-  async create(@Body() dto: CreateUserDto): Promise<UserResponse> {
-    return UserResponse.of(await this.users.create(dto.name));
+  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserResponse> {
+    return UserResponse.of(await this.users.create(caller, dto.name));
   }
 
   @Get(':id')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Read a user and their balance' })
+  @ApiOperation({ summary: 'Read a user and their balance (a user token reads only its own user)' })
   @ApiOkResponse({ type: UserResponse })
   @ApiErrorResponses(400, 404)
-  async get(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return UserResponse.of(await this.users.get(id));
+  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
+    return UserResponse.of(await this.users.get(caller, id));
   }
 
   @Post(':id/balance/charge')
   @HttpCode(HttpStatus.OK)
+  @ApiKeyOnly()
   @Idempotent({ required: false })
   @ApiOperation({ summary: "Top up a user's balance" })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiErrorResponses(400, 404, 413, 422, 503)
-  async charge(@Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
-    const user = await this.users.charge(id, dto.amount);
+  async charge(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
+    const user = await this.users.charge(caller, id, dto.amount);
     return { userId: user.id, balance: user.balance };
+  }
+
+  @Post(':id/tokens')
+  @HttpCode(HttpStatus.CREATED)
+  @ApiKeyOnly()
+  @ApiOperation({
+    summary: 'Mint a short-lived user token for a browser checkout',
+    description: 'The token lets a browser act as this one user: read it, create and pay its orders, read its orders and payments. Never charge a balance, create users or mint tokens.',
+  })
+  @ApiCreatedResponse({ type: UserTokenResponse })
+  @ApiErrorResponses(400, 404)
+  async mintToken(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
+    const user = await this.users.get(caller, id);
+    return this.tokens.mint(user.accountId, user.id);
   }
 }

@@ -1,12 +1,16 @@
 import { Check, Column, Entity } from 'typeorm';
 import { bigintToNumber } from '../database/bigint.transformer.js';
 import { IdColumn } from '../database/id-column.decorator.js';
+import { AccountIdColumn } from '../auth/account-id-column.decorator.js';
 
 @Entity({ name: 'users' })
 @Check('chk_users_balance_non_negative', '`balance` >= 0')
 export class UserEntity {
   @IdColumn()
   id: number;
+
+  @AccountIdColumn('users')
+  accountId: number;
 
   @Column({ type: 'varchar', length: 100 })
   name: string;

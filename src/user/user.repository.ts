@@ -12,20 +12,21 @@ export class UserRepository {
     return this.transactions.manager.getRepository(UserEntity);
   }
 
-  async insert(name: string): Promise<UserEntity> {
-    const values = { name, balance: 0, createdAt: new Date() };
+  async insert(accountId: number, name: string): Promise<UserEntity> {
+    const values = { accountId, name, balance: 0, createdAt: new Date() };
     // insert() writes the raw generated values (BIGINT strings) back into what it is given: give it a copy.
     const { identifiers } = await this.users.insert({ ...values });
     return this.users.create({ ...values, id: Number(identifiers[0].id) });
   }
 
-  findById(id: number): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id });
+  /** The user if it belongs to the account; another account's user reads as none. */
+  findInAccount(accountId: number, id: number): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id, accountId });
   }
 
-  /** Locks the user row until the surrounding transaction ends; call inside TransactionRunner.run. */
-  findByIdForUpdate(id: number): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { id }, lock: { mode: 'pessimistic_write' } });
+  /** Locks the account's user row until the surrounding transaction ends; call inside TransactionRunner.run. */
+  findInAccountForUpdate(accountId: number, id: number): Promise<UserEntity | null> {
+    return this.users.findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
   }
 
   async updateBalance(user: UserEntity, balance: number): Promise<void> {
@@ -33,7 +34,7 @@ export class UserRepository {
     user.balance = balance;
   }
 
-  async recordCharge(userId: number, amount: number): Promise<void> {
-    await this.transactions.manager.insert(BalanceChargeEntity, { userId, amount, createdAt: new Date() });
+  async recordCharge(user: UserEntity, amount: number): Promise<void> {
+    await this.transactions.manager.insert(BalanceChargeEntity, { accountId: user.accountId, userId: user.id, amount, createdAt: new Date() });
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { canSee, type Caller } from '../auth/caller.js';
 import { MAX_BALANCE } from '../common/money.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import type { UserEntity } from './user.entity.js';
@@ -12,32 +13,33 @@ export class UserService {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  create(name: string): Promise<UserEntity> {
-    return this.users.insert(name);
+  create(caller: Caller, name: string): Promise<UserEntity> {
+    return this.users.insert(caller.accountId, name);
   }
 
-  async get(id: number): Promise<UserEntity> {
-    const user = await this.users.findById(id);
-    if (!user) throw new UserNotFoundError(id);
+  /** The user, if the caller may see it; otherwise 404, exactly as for an id that does not exist. */
+  async get(caller: Caller, id: number): Promise<UserEntity> {
+    const user = await this.users.findInAccount(caller.accountId, id);
+    if (!user || !canSee(caller, { accountId: user.accountId, userId: user.id })) throw new UserNotFoundError(id);
     return user;
   }
 
   /** Adds to the balance under the user's row lock and writes the ledger entry in the same transaction. */
-  charge(userId: number, amount: number): Promise<UserEntity> {
+  charge(caller: Caller, userId: number, amount: number): Promise<UserEntity> {
     return this.transactions.run(async () => {
-      const user = await this.lockForUpdate(userId);
+      const user = await this.lockForUpdate(caller, userId);
       const balance = user.balance + amount;
       if (balance > MAX_BALANCE) throw new BalanceLimitExceededError(MAX_BALANCE);
       await this.users.updateBalance(user, balance);
-      await this.users.recordCharge(userId, amount);
+      await this.users.recordCharge(user, amount);
       return user;
     });
   }
 
-  /** The user, row-locked for the rest of the caller's transaction. */
-  async lockForUpdate(userId: number): Promise<UserEntity> {
-    const user = await this.users.findByIdForUpdate(userId);
-    if (!user) throw new UserNotFoundError(userId);
+  /** The caller's user, row-locked for the rest of the caller's transaction. */
+  async lockForUpdate(caller: Caller, userId: number): Promise<UserEntity> {
+    const user = await this.users.findInAccountForUpdate(caller.accountId, userId);
+    if (!user || !canSee(caller, { accountId: user.accountId, userId: user.id })) throw new UserNotFoundError(userId);
     return user;
   }
 

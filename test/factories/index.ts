@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { bytes } from '../setup/raw-body.js';
-import type { TestApp } from '../setup/test-app.js';
+import type { Client, TestApp } from '../setup/test-app.js';
 
 export interface UserBody {
   id: number;
@@ -18,11 +18,11 @@ export interface OrderBody {
 }
 
 /** A new user (unique name), charged with `balance` when it is above zero. */
-export async function createUser(t: TestApp, balance = 0): Promise<UserBody> {
-  const created = await t.http().post('/api/v1/users').send({ name: `user-${randomUUID().slice(0, 8)}` }).expect(201);
+export async function createUser(t: TestApp, balance = 0, client: Client = t.http()): Promise<UserBody> {
+  const created = await client.post('/api/v1/users').send({ name: `user-${randomUUID().slice(0, 8)}` }).expect(201);
   const user = created.body as UserBody;
   if (balance > 0) {
-    await t.http().post(`/api/v1/users/${user.id}/balance/charge`).send({ amount: balance }).expect(200);
+    await client.post(`/api/v1/users/${user.id}/balance/charge`).send({ amount: balance }).expect(200);
     user.balance = balance;
   }
   return user;
@@ -32,14 +32,15 @@ export async function createOrder(
   t: TestApp,
   userId: number,
   items = [{ name: 'coffee', unitPrice: 4500, quantity: 2 }],
+  client: Client = t.http(),
 ): Promise<OrderBody> {
-  const res = await t.http().post('/api/v1/orders').send({ userId, items }).expect(201);
+  const res = await client.post('/api/v1/orders').send({ userId, items }).expect(201);
   return res.body as OrderBody;
 }
 
 /** Pays an order with the given key and keeps the answer's exact bytes in `body`. */
-export function pay(t: TestApp, key: string | undefined, body: object | string) {
-  const req = t.http().post('/api/v1/payments').set('Content-Type', 'application/json');
+export function pay(t: TestApp, key: string | undefined, body: object | string, client: Client = t.http()) {
+  const req = client.post('/api/v1/payments').set('Content-Type', 'application/json');
   if (key !== undefined) req.set('Idempotency-Key', key);
   return req.send(typeof body === 'string' ? body : JSON.stringify(body)).buffer(true).parse(bytes);
 }

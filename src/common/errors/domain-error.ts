@@ -2,13 +2,15 @@
  * What went wrong, in the domain's words. Services throw these; the error filter turns the
  * kind into an HTTP status and writes the contract's error body with the code.
  */
-export type DomainErrorKind = 'invalid' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
+export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   abstract readonly kind: DomainErrorKind;
   /** Seconds a client should wait before retrying, sent as Retry-After. */
   readonly retryAfterSeconds?: number;
+  /** Further response headers the error implies (e.g. WWW-Authenticate on a 401). */
+  readonly headers?: Record<string, string>;
 
   constructor(message: string) {
     super(message);

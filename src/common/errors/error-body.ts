@@ -12,6 +12,7 @@ export interface ErrorBody {
 
 export const STATUS_OF_KIND: Record<DomainErrorKind, HttpStatus> = {
   invalid: HttpStatus.BAD_REQUEST,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
@@ -22,7 +23,7 @@ export const STATUS_OF_KIND: Record<DomainErrorKind, HttpStatus> = {
 /** Codes for errors that arrive as a bare status (routing, body parsing, framework). */
 const CODE_OF_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
+  401: 'UNAUTHENTICATED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',

@@ -28,7 +28,7 @@ interface ErrorWithStatus {
 /** Turns anything thrown into the contract's error body; the only place that decides what a client sees. */
 export function toErrorResponse(exception: unknown): ErrorResponse {
   if (exception instanceof DomainError) {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...exception.headers };
     if (exception.retryAfterSeconds !== undefined) headers['retry-after'] = String(exception.retryAfterSeconds);
     return { body: errorBody(STATUS_OF_KIND[exception.kind], exception.code, exception.message), headers, unexpected: false };
   }

@@ -28,7 +28,7 @@ export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
 }
 
 /** One named error a route can answer, with an example body Swagger UI shows under the status. */
-export function ApiError(status: number, code: string, description: string): MethodDecorator {
+export function ApiError(status: number, code: string, description: string): MethodDecorator & ClassDecorator {
   const example = { statusCode: status, code, message: description, error: STATUS_CODES[status] ?? 'Error' };
   return ApiResponse({ status, type: ErrorBodyDto, description: `${code}: ${description}`, examples: { [code]: { summary: code, value: example } } });
 }

@@ -5,6 +5,8 @@ import type { IncomingMessage } from 'node:http';
 /** What every log line of a request carries. */
 export interface RequestContext {
   requestId: string;
+  /** Set once the caller is authenticated. */
+  accountId?: number;
 }
 
 export const requestContext = new AsyncLocalStorage<RequestContext>();

@@ -16,3 +16,11 @@ export class BalanceResponse {
   @ApiProperty({ example: 1 }) userId: number;
   @ApiProperty({ example: 50000 }) balance: number;
 }
+
+export class UserTokenResponse {
+  @ApiProperty({ example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9…', description: 'Send as Authorization: Bearer <token>' })
+  token: string;
+
+  @ApiProperty({ example: '2026-11-24T12:15:00.000Z' })
+  expiresAt: string;
+}

@@ -1,0 +1,39 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+
+/** Who is calling, as the auth guard established it: a server with an account's API key, or a browser acting as one user. */
+export type Caller =
+  | { kind: 'api_key'; accountId: number; apiKeyId: number }
+  | { kind: 'user_token'; accountId: number; userId: number };
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+/** Who owns a record: the account, and within it the user. */
+export interface Owner {
+  accountId: number;
+  userId: number;
+}
+
+/**
+ * Whether the caller may see a record: an API key sees its account's records, a user token only
+ * its own user's. Anything else is answered exactly like an id that does not exist.
+ */
+export function canSee(caller: Caller, owner: Owner): boolean {
+  return owner.accountId === caller.accountId && (caller.kind === 'api_key' || owner.userId === caller.userId);
+}
+
+/** The user part of an idempotency key's scope: 0 for the account's API keys, the user for a user token. */
+export function scopeUserIdOf(caller: Caller): number {
+  return caller.kind === 'user_token' ? caller.userId : 0;
+}
+
+/** The authenticated caller of the current request (routes behind the auth guard only). */
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  const caller = context.switchToHttp().getRequest<FastifyRequest>().caller;
+  if (!caller) throw new Error('CurrentCaller used on a route without authentication');
+  return caller;
+});
