@@ -42,7 +42,8 @@ const settings = {
 const API = '/api/v1';
 
 loadDotEnv();
-const pool = mysql.createPool({ ...connectionOptions(), connectionLimit: settings.replayConnections + 4 });
+// multipleStatements: the raw baseline sends several statements per round trip, as the service does.
+const pool = mysql.createPool({ ...connectionOptions(), multipleStatements: true, connectionLimit: settings.replayConnections + 4 });
 const children = [];
 const failures = [];
 /** The bench's own account: every request carries its API key, every fixture belongs to it. */

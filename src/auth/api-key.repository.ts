@@ -9,36 +9,33 @@ import { ApiKeyEntity } from './api-key.entity.js';
 export class ApiKeyRepository {
   constructor(private readonly transactions: TransactionRunner) {}
 
-  private get manager() {
-    return this.transactions.manager;
-  }
-
   /** The account of that name, created when new; `created` says which. */
   async findOrCreateAccount(name: string): Promise<{ account: AccountEntity; created: boolean }> {
-    const result: { affectedRows: number } = await this.manager.query('INSERT IGNORE INTO accounts (name, created_at) VALUES (?, ?)', [name, new Date()]);
-    const account = await this.manager.findOneByOrFail(AccountEntity, { name });
+    const session = this.transactions.session;
+    const result = await session.send<{ affectedRows: number }>('INSERT IGNORE INTO accounts (name, created_at) VALUES (?, ?)', [name, new Date()]);
+    const account = await (await session.orm()).findOneByOrFail(AccountEntity, { name });
     return { account, created: result.affectedRows === 1 };
   }
 
   async insertKey(accountId: number, prefix: string, keyHash: string): Promise<number> {
-    const result: { insertId: number } = await this.manager.query(
+    const result = await this.transactions.session.send<{ insertId: number }>(
       'INSERT INTO api_keys (account_id, prefix, key_hash, created_at) VALUES (?, ?, ?, ?)',
       [accountId, prefix, keyHash, new Date()],
     );
     return Number(result.insertId);
   }
 
-  findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
-    return this.manager.findOneBy(ApiKeyEntity, { keyHash });
+  async findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
+    return (await this.transactions.session.orm()).findOneBy(ApiKeyEntity, { keyHash });
   }
 
   /** Active keys that an operator's reference names: an id, or a displayed prefix. */
-  findActiveByReference(reference: string): Promise<ApiKeyEntity[]> {
+  async findActiveByReference(reference: string): Promise<ApiKeyEntity[]> {
     const where = /^[1-9][0-9]{0,18}$/.test(reference) ? { id: Number(reference) } : { prefix: reference };
-    return this.manager.find(ApiKeyEntity, { where: { ...where, revokedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
+    return (await this.transactions.session.orm()).find(ApiKeyEntity, { where: { ...where, revokedAt: IsNull() }, lock: { mode: 'pessimistic_write' } });
   }
 
   async revoke(id: number, at: Date): Promise<void> {
-    await this.manager.query('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
+    await this.transactions.session.send('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL', [at, id]);
   }
 }

@@ -34,6 +34,9 @@ export async function buildDataSourceOptions(db: DatabaseConfig): Promise<DataSo
     // DATETIME columns hold UTC; the driver reads and writes them as such.
     timezone: 'Z',
     poolSize: db.poolSize,
+    // A transaction sends what it has queued as one round trip (BatchedTransaction); every value
+    // still goes through the driver's escaping, never into the SQL text by hand.
+    multipleStatements: true,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsRun: true,

@@ -12,7 +12,7 @@ import type { IdempotencyService, Resolution } from './idempotency.service.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
-function setUp(resolution: Resolution = { outcome: 'new', claim: { id: 1, key: 'k1', token: 1 } }) {
+function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 } }) {
   const idempotency = {
     resolve: jest.fn(async () => resolution),
     complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
@@ -44,7 +44,7 @@ describe('IdempotencyInterceptor', () => {
     const sent = await run(() => of({ id: 7, name: '김밥 🍙' }));
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
     const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
-    expect(claim).toEqual({ id: 1, key: 'k1', token: 1 });
+    expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
     expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
   });
@@ -87,7 +87,7 @@ describe('IdempotencyInterceptor', () => {
     const { idempotency, run } = setUp();
     await expect(run(() => throwError(() => error))).rejects.toBe(error);
     expect(idempotency.complete).not.toHaveBeenCalled();
-    expect(idempotency.release).toHaveBeenCalledWith({ id: 1, key: 'k1', token: 1 });
+    expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 });
   });
 
   it('does not store the outcome of a claim that lost its lease', async () => {

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DataSource, type EntityMetadata } from 'typeorm';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { IdempotencyKeyEntity, IdempotencyStatus } from './idempotency-key.entity.js';
 import type { StoredResponse } from './stored-response.js';
@@ -18,82 +19,100 @@ export interface ClaimFields {
   expiresAt?: Date;
 }
 
-/** idempotency_keys, always through the manager of the transaction in progress (or none, for plain reads). */
+const ALIAS = 'k';
+/** The scope and key of a row, in the order of the unique key uq_idempotency_keys_scope_key. */
+const BY_SCOPED_KEY = 'account_id = ? AND scope_user_id = ? AND idempotency_key = ?';
+
+/** idempotency_keys, through the session of the transaction in progress (or the pool). */
 @Injectable()
 export class IdempotencyRepository {
-  constructor(private readonly transactions: TransactionRunner) {}
+  private readonly metadata: EntityMetadata;
+  /** TypeORM's pessimistic_write lookup of a scoped key, built once: per request only the values change. */
+  private readonly lockingLookup: string;
 
-  private get keys() {
-    return this.transactions.manager.getRepository(IdempotencyKeyEntity);
-  }
-
-  /** A plain consistent read: enough to replay a COMPLETED key, which never changes. */
-  findByKey(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
-    return this.keys.findOneBy({ accountId: scope.accountId, scopeUserId: scope.userId, key });
+  constructor(
+    private readonly transactions: TransactionRunner,
+    private readonly dataSource: DataSource,
+  ) {
+    this.metadata = dataSource.getMetadata(IdempotencyKeyEntity);
+    [this.lockingLookup] = dataSource
+      .createQueryBuilder(IdempotencyKeyEntity, ALIAS)
+      .setLock('pessimistic_write')
+      .where(`${ALIAS}.accountId = :accountId AND ${ALIAS}.scopeUserId = :scopeUserId AND ${ALIAS}.key = :key`, { accountId: 0, scopeUserId: 0, key: '' })
+      .getQueryAndParameters();
   }
 
   /** Locks the key's row (pessimistic_write) until the surrounding transaction ends. */
-  findByKeyForUpdate(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
-    return this.keys.findOne({ where: { accountId: scope.accountId, scopeUserId: scope.userId, key }, lock: { mode: 'pessimistic_write' } });
+  async findByKeyForUpdate(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
+    const rows = await this.transactions.session.send<Record<string, unknown>[]>(this.lockingLookup, [scope.accountId, scope.userId, key]);
+    return rows.length ? this.hydrate(rows[0]) : null;
   }
 
-  /** Returns the new row's id and fencing token; fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
-  async insertProcessing(scope: KeyScope, key: string, fields: ClaimFields & { expiresAt: Date }): Promise<{ id: number; token: number }> {
+  /** Queued with the claim's COMMIT; that COMMIT fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
+  insertProcessing(scope: KeyScope, key: string, fields: ClaimFields & { expiresAt: Date }): number {
     const token = 1;
-    const result: { insertId: number } = await this.transactions.manager.query(
+    this.transactions.session.defer(
       `INSERT INTO idempotency_keys
          (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [scope.accountId, scope.userId, key, fields.fingerprint, fields.route, IdempotencyStatus.PROCESSING, token, fields.leaseExpiresAt, fields.now, fields.now, fields.expiresAt],
     );
-    return { id: Number(result.insertId), token };
+    return token;
   }
 
-  /** A new owner for a row the caller has locked: the fencing token moves on, so the old owner's completion will not match. */
-  async reclaim(record: IdempotencyKeyEntity, fields: ClaimFields): Promise<number> {
+  /** A new owner for a row the caller has locked: the fencing token moves on, so the old owner's completion will not match. Queued with the COMMIT. */
+  reclaim(record: IdempotencyKeyEntity, fields: ClaimFields): number {
     const token = record.fencingToken + 1;
-    await this.keys.update(
-      { id: record.id },
-      {
-        fingerprint: fields.fingerprint,
-        route: fields.route,
-        status: IdempotencyStatus.PROCESSING,
-        fencingToken: token,
-        leaseExpiresAt: fields.leaseExpiresAt,
-        responseStatus: null,
-        responseContentType: null,
-        responseBody: null,
-        updatedAt: fields.now,
-        ...(fields.expiresAt ? { createdAt: fields.now, expiresAt: fields.expiresAt } : {}),
-      },
+    const renewed = fields.expiresAt ? ', created_at = ?, expires_at = ?' : '';
+    this.transactions.session.defer(
+      `UPDATE idempotency_keys
+          SET fingerprint = ?, route = ?, status = ?, fencing_token = ?, lease_expires_at = ?,
+              response_status = NULL, response_content_type = NULL, response_body = NULL, updated_at = ?${renewed}
+        WHERE id = ?`,
+      [fields.fingerprint, fields.route, IdempotencyStatus.PROCESSING, token, fields.leaseExpiresAt, fields.now, ...(fields.expiresAt ? [fields.now, fields.expiresAt] : []), record.id],
     );
     return token;
   }
 
   /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
-  async complete(id: number, token: number, response: StoredResponse): Promise<boolean> {
-    const result: { affectedRows: number } = await this.transactions.manager.query(
+  async complete(scope: KeyScope, key: string, token: number, response: StoredResponse): Promise<boolean> {
+    const result = await this.transactions.session.send<{ affectedRows: number }>(
       `UPDATE idempotency_keys
           SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
-        WHERE id = ? AND fencing_token = ? AND status = ?`,
-      [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), id, token, IdempotencyStatus.PROCESSING],
+        WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`,
+      [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), scope.accountId, scope.userId, key, token, IdempotencyStatus.PROCESSING],
     );
     return result.affectedRows === 1;
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */
-  async release(id: number, token: number): Promise<void> {
-    await this.keys.delete({ id, fencingToken: token, status: IdempotencyStatus.PROCESSING });
+  async release(scope: KeyScope, key: string, token: number): Promise<void> {
+    await this.transactions.session.send(`DELETE FROM idempotency_keys WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`, [
+      scope.accountId,
+      scope.userId,
+      key,
+      token,
+      IdempotencyStatus.PROCESSING,
+    ]);
   }
 
   /** Deletes up to `limit` expired keys (never one whose lease is still running); returns how many. */
   async deleteExpired(now: Date, limit: number): Promise<number> {
-    const result: { affectedRows?: number } = await this.transactions.manager.query(
+    const result = await this.transactions.session.send<{ affectedRows?: number }>(
       `DELETE FROM idempotency_keys
         WHERE expires_at <= ? AND (status = ? OR lease_expires_at IS NULL OR lease_expires_at <= ?)
         ORDER BY expires_at LIMIT ?`,
       [now, IdempotencyStatus.COMPLETED, now, limit],
     );
     return result.affectedRows ?? 0;
+  }
+
+  /** The entity from the lookup's raw row, converted by TypeORM's own driver rules (dates, transformers). */
+  private hydrate(row: Record<string, unknown>): IdempotencyKeyEntity {
+    const entity = new IdempotencyKeyEntity() as unknown as Record<string, unknown>;
+    for (const column of this.metadata.columns) {
+      entity[column.propertyName] = this.dataSource.driver.prepareHydratedValue(row[`${ALIAS}_${column.databaseName}`], column);
+    }
+    return entity as unknown as IdempotencyKeyEntity;
   }
 }

@@ -9,9 +9,9 @@ import type { StoredResponse } from './stored-response.js';
 
 const RETRY_AFTER_SECONDS = 1;
 
-/** The right to run a request under a key (row `id`), valid while `token` is the key's fencing token. */
+/** The right to run a request under a caller's key, valid while `token` is the key's fencing token. */
 export interface Claim {
-  id: number;
+  scope: KeyScope;
   key: string;
   token: number;
 }
@@ -39,14 +39,11 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   }
 
   async resolve(scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
-    // Replays take no lock and write nothing: a COMPLETED row never changes.
+    // A replay this process has seen costs no round trip: a COMPLETED row never changes. Anything
+    // else is decided by the one locking lookup of the claim, which also finds completed keys.
     const cacheKey = `${scope.accountId}/${scope.userId}/${key}`;
     const cached = this.completed.get(cacheKey, Date.now());
     if (cached) return this.replay(cached, fingerprint);
-    const known = await this.keys.findByKey(scope, key);
-    if (known?.status === IdempotencyStatus.COMPLETED && !this.isExpired(known, new Date())) {
-      return this.replay(this.remember(cacheKey, known), fingerprint);
-    }
     for (let attempt = 1; ; attempt++) {
       try {
         // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
@@ -61,7 +58,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
 
   /** Stores the outcome if the claim is still the key's owner; inside the caller's transaction when there is one. */
   async complete(claim: Claim, response: StoredResponse): Promise<void> {
-    const stored = await this.keys.complete(claim.id, claim.token, response);
+    const stored = await this.keys.complete(claim.scope, claim.key, claim.token, response);
     if (!stored) {
       this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
       throw new IdempotencyKeyInProgressError(RETRY_AFTER_SECONDS);
@@ -91,7 +88,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
 
   /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
   release(claim: Claim): Promise<void> {
-    return this.keys.release(claim.id, claim.token);
+    return this.keys.release(claim.scope, claim.key, claim.token);
   }
 
   /** Deletes expired keys in bounded batches; returns how many went. */
@@ -110,13 +107,13 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     const fields = { fingerprint, route, now, leaseExpiresAt: new Date(now.getTime() + this.config.leaseMs) };
     const record = await this.keys.findByKeyForUpdate(scope, key);
     if (!record) {
-      const { id, token } = await this.keys.insertProcessing(scope, key, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { id, key, token } };
+      const token = this.keys.insertProcessing(scope, key, { ...fields, expiresAt: this.expiryFrom(now) });
+      return { outcome: 'new', claim: { scope, key, token } };
     }
     if (this.isExpired(record, now)) {
       // Past its TTL the key counts as never seen, whatever it was used for.
-      const token = await this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { id: record.id, key, token } };
+      const token = this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
+      return { outcome: 'new', claim: { scope, key, token } };
     }
     if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(cacheKey, record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
@@ -125,8 +122,8 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.min(RETRY_AFTER_SECONDS, Math.ceil(leaseLeftMs / 1000)));
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
     this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
-    const token = await this.keys.reclaim(record, fields);
-    return { outcome: 'new', claim: { id: record.id, key, token } };
+    const token = this.keys.reclaim(record, fields);
+    return { outcome: 'new', claim: { scope, key, token } };
   }
 
   private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {

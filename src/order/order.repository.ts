@@ -5,37 +5,70 @@ import type { OrderItemDto } from './dto/create-order.dto.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, OrderStatus } from './order.entity.js';
 
-/** Orders and their items, always through the manager of the transaction in progress. */
+interface OrderRow {
+  id: string;
+  account_id: string;
+  user_id: string;
+  total_amount: string;
+  status: OrderStatus;
+  created_at: Date;
+  paid_at: Date | null;
+}
+
+/** Orders and their items, through the session of the transaction in progress (or the pool). */
 @Injectable()
 export class OrderRepository {
   constructor(private readonly transactions: TransactionRunner) {}
 
-  private get manager() {
-    return this.transactions.manager;
-  }
-
-  /** Two statements: the order row, then all its items in one multi-row INSERT. */
+  /** The order row now (its id is needed), the items with the transaction's next statement. */
   async insertWithItems(owner: Owner, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
-    const values = { accountId: owner.accountId, userId: owner.userId, totalAmount, status: OrderStatus.PENDING, createdAt: new Date(), paidAt: null };
-    // insert() writes the raw generated values (BIGINT strings) back into what it is given: give it copies.
-    const { identifiers } = await this.manager.insert(OrderEntity, { ...values });
-    const id = Number(identifiers[0].id);
-    await this.manager.insert(OrderItemEntity, items.map((item) => ({ ...item, order: { id } })));
-    return this.manager.create(OrderEntity, { ...values, id, items: items.map((item) => ({ ...item })) });
+    const session = this.transactions.session;
+    const createdAt = new Date();
+    const result = await session.send<{ insertId: number }>(
+      'INSERT INTO orders (account_id, user_id, total_amount, status, created_at) VALUES (?, ?, ?, ?, ?)',
+      [owner.accountId, owner.userId, totalAmount, OrderStatus.PENDING, createdAt],
+    );
+    const id = Number(result.insertId);
+    session.defer('INSERT INTO order_items (order_id, name, unit_price, quantity) VALUES ?', [items.map((item) => [id, item.name, item.unitPrice, item.quantity])]);
+    return Object.assign(new OrderEntity(), {
+      id,
+      ...owner,
+      totalAmount,
+      status: OrderStatus.PENDING,
+      createdAt,
+      paidAt: null,
+      items: items.map((item) => Object.assign(new OrderItemEntity(), item)),
+    });
   }
 
-  /** The order if it belongs to the account; another account's order reads as none. */
-  findInAccountWithItems(accountId: number, id: number): Promise<OrderEntity | null> {
-    return this.manager.findOne(OrderEntity, { where: { id, accountId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
+  /** The order with its items if it belongs to the account; another account's order reads as none. */
+  async findInAccountWithItems(accountId: number, id: number): Promise<OrderEntity | null> {
+    const manager = await this.transactions.session.orm();
+    return manager.findOne(OrderEntity, { where: { id, accountId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
   }
 
   /** Locks the account's order row until the surrounding transaction ends (items are not loaded). */
-  findInAccountForUpdate(accountId: number, id: number): Promise<OrderEntity | null> {
-    return this.manager.findOne(OrderEntity, { where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
+  async findInAccountForUpdate(accountId: number, id: number): Promise<OrderEntity | null> {
+    const rows = await this.transactions.session.send<OrderRow[]>(
+      'SELECT id, account_id, user_id, total_amount, status, created_at, paid_at FROM orders WHERE id = ? AND account_id = ? FOR UPDATE',
+      [id, accountId],
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    return Object.assign(new OrderEntity(), {
+      id: Number(row.id),
+      accountId: Number(row.account_id),
+      userId: Number(row.user_id),
+      totalAmount: Number(row.total_amount),
+      status: row.status,
+      createdAt: row.created_at,
+      paidAt: row.paid_at,
+    });
   }
 
-  async markPaid(order: OrderEntity, paidAt: Date): Promise<void> {
-    await this.manager.query('UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', [OrderStatus.PAID, paidAt, order.id]);
+  /** Queued: it goes out with the transaction's next statement. */
+  markPaid(order: OrderEntity, paidAt: Date): void {
+    this.transactions.session.defer('UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', [OrderStatus.PAID, paidAt, order.id]);
     order.status = OrderStatus.PAID;
     order.paidAt = paidAt;
   }

@@ -42,7 +42,8 @@ export class OrderService {
     return order;
   }
 
-  markPaid(order: OrderEntity, paidAt: Date): Promise<void> {
-    return this.orders.markPaid(order, paidAt);
+  /** Written with the transaction's next statement. */
+  markPaid(order: OrderEntity, paidAt: Date): void {
+    this.orders.markPaid(order, paidAt);
   }
 }

@@ -7,22 +7,19 @@ import { PaymentEntity, PaymentStatus } from './payment.entity.js';
 export class PaymentRepository {
   constructor(private readonly transactions: TransactionRunner) {}
 
-  private get payments() {
-    return this.transactions.manager.getRepository(PaymentEntity);
-  }
-
-  /** Fails with ER_DUP_ENTRY (1062) if the order already has a payment. */
+  /** Sent now (its id goes into the answer), with whatever the transaction has queued; fails with ER_DUP_ENTRY (1062) if the order already has a payment. */
   async insertCompleted(order: { id: number } & Owner, amount: number, paidAt: Date): Promise<PaymentEntity> {
     const values = { accountId: order.accountId, orderId: order.id, userId: order.userId, amount, status: PaymentStatus.COMPLETED, paidAt };
-    const result: { insertId: number } = await this.transactions.manager.query(
+    const result = await this.transactions.session.send<{ insertId: number }>(
       'INSERT INTO payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?, ?)',
       [values.accountId, values.orderId, values.userId, amount, values.status, paidAt],
     );
-    return this.payments.create({ ...values, id: Number(result.insertId) });
+    return Object.assign(new PaymentEntity(), { ...values, id: Number(result.insertId) });
   }
 
   /** The payment if it belongs to the account; another account's payment reads as none. */
-  findInAccount(accountId: number, id: number): Promise<PaymentEntity | null> {
-    return this.payments.findOneBy({ id, accountId });
+  async findInAccount(accountId: number, id: number): Promise<PaymentEntity | null> {
+    const manager = await this.transactions.session.orm();
+    return manager.findOneBy(PaymentEntity, { id, accountId });
   }
 }

@@ -17,25 +17,25 @@ export class PaymentService {
     private readonly transactions: TransactionRunner,
   ) {}
 
-  /**
-   * Debits the user, records the payment and marks the order PAID in one transaction.
-   * Locks are always taken order first, then user, so two payments never deadlock each other.
-   */
+  /** Debits the user, records the payment and marks the order PAID in one transaction, under row locks on the order and the user. */
   pay(caller: Caller, orderId: number, userId: number): Promise<PaymentEntity> {
     return this.transactions.run(async () => {
-      const order = await this.orders.lockForUpdate(caller, orderId);
+      // Both locks go out in one round trip, order first, then user: two payments never deadlock each other.
+      const locking = { order: this.orders.lockForUpdate(caller, orderId), user: this.users.lockForUpdate(caller, userId) };
+      locking.user.catch(() => undefined); // the order's verdict comes first; the user's error, if any, is read below
+      const order = await locking.order;
       if (order.userId !== userId) throw new OrderNotOwnedError(orderId, userId);
       if (order.status === OrderStatus.PAID) throw new OrderAlreadyPaidError(orderId);
-      const user = await this.users.lockForUpdate(caller, userId);
+      const user = await locking.user;
       if (user.balance < order.totalAmount) throw new InsufficientBalanceError(user.balance, order.totalAmount);
 
       const paidAt = new Date();
-      await this.users.debit(user, order.totalAmount);
+      this.users.debit(user, order.totalAmount);
       const payment = await this.payments.insertCompleted(order, order.totalAmount, paidAt).catch((error: unknown) => {
         // Unreachable under the order lock; the unique index is the last line of defence.
         throw isDuplicateEntry(error) ? new OrderAlreadyPaidError(orderId) : error;
       });
-      await this.orders.markPaid(order, paidAt);
+      this.orders.markPaid(order, paidAt);
       return payment;
     });
   }

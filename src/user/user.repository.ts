@@ -1,40 +1,66 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '../common/transaction/index.js';
-import { BalanceChargeEntity } from './balance-charge.entity.js';
 import { UserEntity } from './user.entity.js';
 
-/** Users and their ledger, always through the manager of the transaction in progress. */
+const COLUMNS = 'id, account_id, name, balance, created_at';
+
+interface UserRow {
+  id: string;
+  account_id: string;
+  name: string;
+  balance: string;
+  created_at: Date;
+}
+
+function toUser(row: UserRow): UserEntity {
+  return Object.assign(new UserEntity(), {
+    id: Number(row.id),
+    accountId: Number(row.account_id),
+    name: row.name,
+    balance: Number(row.balance),
+    createdAt: row.created_at,
+  });
+}
+
+/** Users and their ledger, through the session of the transaction in progress (or the pool). */
 @Injectable()
 export class UserRepository {
   constructor(private readonly transactions: TransactionRunner) {}
 
-  private get users() {
-    return this.transactions.manager.getRepository(UserEntity);
-  }
-
   async insert(accountId: number, name: string): Promise<UserEntity> {
-    const values = { accountId, name, balance: 0, createdAt: new Date() };
-    // insert() writes the raw generated values (BIGINT strings) back into what it is given: give it a copy.
-    const { identifiers } = await this.users.insert({ ...values });
-    return this.users.create({ ...values, id: Number(identifiers[0].id) });
+    const createdAt = new Date();
+    const result = await this.transactions.session.send<{ insertId: number }>(
+      'INSERT INTO users (account_id, name, balance, created_at) VALUES (?, ?, 0, ?)',
+      [accountId, name, createdAt],
+    );
+    return Object.assign(new UserEntity(), { id: Number(result.insertId), accountId, name, balance: 0, createdAt });
   }
 
   /** The user if it belongs to the account; another account's user reads as none. */
-  findInAccount(accountId: number, id: number): Promise<UserEntity | null> {
-    return this.users.findOneBy({ id, accountId });
+  async findInAccount(accountId: number, id: number): Promise<UserEntity | null> {
+    const rows = await this.transactions.session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ?`, [id, accountId]);
+    return rows.length ? toUser(rows[0]) : null;
   }
 
   /** Locks the account's user row until the surrounding transaction ends; call inside TransactionRunner.run. */
-  findInAccountForUpdate(accountId: number, id: number): Promise<UserEntity | null> {
-    return this.users.findOne({ where: { id, accountId }, lock: { mode: 'pessimistic_write' } });
+  async findInAccountForUpdate(accountId: number, id: number): Promise<UserEntity | null> {
+    const rows = await this.transactions.session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ? FOR UPDATE`, [id, accountId]);
+    return rows.length ? toUser(rows[0]) : null;
   }
 
-  async updateBalance(user: UserEntity, balance: number): Promise<void> {
-    await this.transactions.manager.query('UPDATE users SET balance = ? WHERE id = ?', [balance, user.id]);
+  /** Queued: it goes out with the transaction's next statement. */
+  updateBalance(user: UserEntity, balance: number): void {
+    this.transactions.session.defer('UPDATE users SET balance = ? WHERE id = ?', [balance, user.id]);
     user.balance = balance;
   }
 
-  async recordCharge(user: UserEntity, amount: number): Promise<void> {
-    await this.transactions.manager.insert(BalanceChargeEntity, { accountId: user.accountId, userId: user.id, amount, createdAt: new Date() });
+  /** Queued: it goes out with the transaction's next statement. */
+  recordCharge(user: UserEntity, amount: number): void {
+    this.transactions.session.defer('INSERT INTO balance_charges (account_id, user_id, amount, created_at) VALUES (?, ?, ?, ?)', [
+      user.accountId,
+      user.id,
+      amount,
+      new Date(),
+    ]);
   }
 }

@@ -30,8 +30,8 @@ export class UserService {
       const user = await this.lockForUpdate(caller, userId);
       const balance = user.balance + amount;
       if (balance > MAX_BALANCE) throw new BalanceLimitExceededError(MAX_BALANCE);
-      await this.users.updateBalance(user, balance);
-      await this.users.recordCharge(user, amount);
+      this.users.updateBalance(user, balance);
+      this.users.recordCharge(user, amount);
       return user;
     });
   }
@@ -43,8 +43,8 @@ export class UserService {
     return user;
   }
 
-  /** Takes money from a user the caller has locked; the caller checked that it is there. */
-  debit(user: UserEntity, amount: number): Promise<void> {
-    return this.users.updateBalance(user, user.balance - amount);
+  /** Takes money from a user the caller has locked (the caller checked that it is there); written with the transaction's next statement. */
+  debit(user: UserEntity, amount: number): void {
+    this.users.updateBalance(user, user.balance - amount);
   }
 }

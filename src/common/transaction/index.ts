@@ -1,2 +1,3 @@
 export * from './mysql-errors.js';
+export * from './sql-session.js';
 export * from './transaction-runner.js';

@@ -1,58 +1,98 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { QueryFailedError, type DataSource, type EntityManager } from 'typeorm';
+import { QueryFailedError, type DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 const mysqlError = (errno: number) => new QueryFailedError('UPDATE users …', [], Object.assign(new Error(`errno ${errno}`), { errno }));
 
-/** A DataSource whose transactions fail with the given errors first, then succeed. */
-function dataSourceFailing(...errors: Error[]) {
-  const manager = { name: 'tx manager' } as unknown as EntityManager;
-  const transaction = jest.fn(async (...args: unknown[]) => {
-    const work = args.at(-1) as (m: EntityManager) => Promise<unknown>;
-    const error = errors.shift();
-    if (error) throw error;
-    return work(manager);
-  });
-  const query = jest.fn(async (_sql: string) => [{ level: 'REPEATABLE-READ' }]);
-  return { dataSource: { transaction, query, manager: { name: 'global' } } as unknown as DataSource, transaction, manager };
+/** A DataSource whose connections record every round trip; `fail` decides which round trip throws. */
+function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED') {
+  const roundTrips: string[] = [];
+  const connection = { format: (sql: string, values: unknown[]) => sql.replace(/\?/g, () => JSON.stringify(values.shift())) };
+  const createQueryRunner = jest.fn(() => ({
+    isTransactionActive: false,
+    manager: { name: 'tx manager' },
+    connect: async () => connection,
+    release: jest.fn(async () => undefined),
+    query: jest.fn(async (sql: string, params: unknown[] = []) => {
+      const text = connection.format(sql, [...params]);
+      roundTrips.push(text);
+      const error = fail(text);
+      if (error) throw error;
+      const statements = text.split(';\n');
+      const results = statements.map((s) => (s.startsWith('SELECT') ? [{ id: 1 }] : { affectedRows: 1, insertId: 7 }));
+      return statements.length === 1 ? results[0] : results;
+    }),
+  }));
+  const query = jest.fn(async (_sql: string) => [{ level: serverIsolation }]);
+  const dataSource = { createQueryRunner, query, manager: { name: 'global' } } as unknown as DataSource;
+  return { dataSource, roundTrips, createQueryRunner };
 }
 
 describe('TransactionRunner', () => {
-  it('runs the whole transaction again after a deadlock or a lock wait timeout', async () => {
-    const { dataSource, transaction } = dataSourceFailing(mysqlError(1213), mysqlError(1205));
-    const result = await new TransactionRunner(dataSource).runNew(async () => 'paid');
+  it('sends what is queued in one tick as one round trip, and the last writes with the COMMIT', async () => {
+    const { dataSource, roundTrips } = fakeDataSource();
+    const runner = new TransactionRunner(dataSource);
+    const answer = await runner.runNew(async (session) => {
+      const [order, user] = await Promise.all([session.send('SELECT order ? FOR UPDATE', [1]), session.send('SELECT user ? FOR UPDATE', [2])]);
+      session.defer('UPDATE users SET balance = ?', [5]);
+      const payment = await session.send<{ insertId: number }>('INSERT INTO payments VALUES (?)', [3]);
+      session.defer('UPDATE orders SET status = ?', ['PAID']);
+      return { order, user, payment: payment.insertId };
+    });
+    expect(answer).toEqual({ order: [{ id: 1 }], user: [{ id: 1 }], payment: 7 });
+    expect(roundTrips).toEqual([
+      'START TRANSACTION;\nSELECT order 1 FOR UPDATE;\nSELECT user 2 FOR UPDATE',
+      'UPDATE users SET balance = 5;\nINSERT INTO payments VALUES (3)',
+      'UPDATE orders SET status = "PAID";\nCOMMIT',
+    ]);
+  });
+
+  it('runs the whole transaction again after a deadlock or a lock wait timeout, on a new connection', async () => {
+    const errors = [mysqlError(1213), mysqlError(1205)];
+    const { dataSource, roundTrips, createQueryRunner } = fakeDataSource((sql) => (sql.includes('COMMIT') ? errors.shift() : undefined));
+    const result = await new TransactionRunner(dataSource).runNew(async (session) => {
+      session.defer('UPDATE users SET balance = 1');
+      return 'paid';
+    });
     expect(result).toBe('paid');
-    expect(transaction).toHaveBeenCalledTimes(3);
+    expect(createQueryRunner).toHaveBeenCalledTimes(3);
+    expect(roundTrips.filter((sql) => sql === 'ROLLBACK')).toHaveLength(2);
   });
 
   it('gives up after three attempts with DATABASE_BUSY (503), never the SQL error', async () => {
-    const { dataSource } = dataSourceFailing(mysqlError(1213), mysqlError(1213), mysqlError(1213));
+    const { dataSource } = fakeDataSource((sql) => (sql.includes('COMMIT') ? mysqlError(1213) : undefined));
     await expect(new TransactionRunner(dataSource).runNew(async () => 'paid')).rejects.toBeInstanceOf(DatabaseBusyError);
   });
 
-  it('does not retry other errors', async () => {
+  it('does not retry other errors, and rolls back only what reached the server', async () => {
     const duplicate = mysqlError(1062);
-    const { dataSource, transaction } = dataSourceFailing(duplicate);
-    await expect(new TransactionRunner(dataSource).runNew(async () => 'paid')).rejects.toBe(duplicate);
-    expect(transaction).toHaveBeenCalledTimes(1);
+    const { dataSource, roundTrips, createQueryRunner } = fakeDataSource((sql) => (sql.includes('INSERT') ? duplicate : undefined));
+    await expect(new TransactionRunner(dataSource).runNew(async (session) => session.send('INSERT INTO payments VALUES (1)'))).rejects.toBe(duplicate);
+    expect(createQueryRunner).toHaveBeenCalledTimes(1);
+    expect(roundTrips.at(-1)).toBe('ROLLBACK');
+
+    const quiet = fakeDataSource();
+    await expect(new TransactionRunner(quiet.dataSource).runNew(async () => Promise.reject(new Error('business rule')))).rejects.toThrow('business rule');
+    expect(quiet.roundTrips).toEqual([]);
   });
 
-  it('lets nested work join the transaction in progress and hands it the same manager', async () => {
-    const { dataSource, transaction, manager } = dataSourceFailing();
+  it('lets nested work join the transaction in progress, and gives the pool outside', async () => {
+    const { dataSource, createQueryRunner } = fakeDataSource();
     const runner = new TransactionRunner(dataSource);
-    const seen = await runner.runNew(async () => runner.run(async (inner) => [inner, runner.manager]));
-    expect(seen).toEqual([manager, manager]);
-    expect(transaction).toHaveBeenCalledTimes(1);
-    expect(runner.manager).toEqual({ name: 'global' });
+    const [outer, inner] = await runner.runNew(async (session) => runner.run(async (joined) => [session, runner.session === joined ? joined : undefined]));
+    expect(inner).toBe(outer);
+    expect(createQueryRunner).toHaveBeenCalledTimes(1);
+    expect(runner.session).not.toBe(outer);
+    expect(() => runner.session.defer('UPDATE x')).toThrow(/inside TransactionRunner.run/);
   });
 
-  it('names the isolation level only when the server default differs', async () => {
-    const { dataSource, transaction } = dataSourceFailing();
-    const runner = new TransactionRunner(dataSource);
-    await runner.runNew(async () => undefined, 'READ COMMITTED');
-    await runner.runNew(async () => undefined);
-    expect(transaction.mock.calls[0][0]).toBe('READ COMMITTED');
-    expect(typeof transaction.mock.calls[1][0]).toBe('function');
+  it('names the isolation level only when the server default differs, in the same round trip', async () => {
+    const committed = fakeDataSource(undefined, 'READ-COMMITTED');
+    await new TransactionRunner(committed.dataSource).runNew((session) => session.send('SELECT 1'), 'READ COMMITTED');
+    expect(committed.roundTrips[0]).toBe('START TRANSACTION;\nSELECT 1');
+    const repeatable = fakeDataSource(undefined, 'REPEATABLE-READ');
+    await new TransactionRunner(repeatable.dataSource).runNew((session) => session.send('SELECT 1'), 'READ COMMITTED');
+    expect(repeatable.roundTrips[0]).toBe('SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\nSELECT 1');
   });
 });

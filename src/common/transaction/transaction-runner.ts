@@ -1,50 +1,71 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DataSource, type EntityManager } from 'typeorm';
-import type { IsolationLevel } from 'typeorm/driver/types/IsolationLevel.js';
+import { DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
 import { ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, mysqlErrno } from './mysql-errors.js';
+import { BatchedTransaction, type SqlSession } from './sql-session.js';
 
 /** Errors that mean "another transaction was in the way": safe to run the whole transaction again. */
 const RETRYABLE = new Set([ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK]);
 const MAX_ATTEMPTS = 3;
+export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
 /**
  * Owns transaction boundaries. Code inside `run` that calls `run` again joins the same
  * transaction (found through AsyncLocalStorage), so a service works alone or as part of a
- * larger unit such as an idempotent request, and always uses the manager it was handed.
+ * larger unit such as an idempotent request; repositories reach it as `session`.
  */
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
-  private readonly current = new AsyncLocalStorage<EntityManager>();
+  private readonly current = new AsyncLocalStorage<BatchedTransaction>();
+  private readonly autocommit: SqlSession;
   private serverDefaultIsolation?: Promise<string>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.autocommit = {
+      send: <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params),
+      defer: () => {
+        throw new Error('defer() queues a write for a COMMIT: call it inside TransactionRunner.run');
+      },
+      orm: async () => this.dataSource.manager,
+    };
+  }
+
+  /** The transaction in progress, or the pool outside any. */
+  get session(): SqlSession {
+    return this.current.getStore() ?? this.autocommit;
+  }
 
   /** Joins the transaction in progress, or opens one. */
-  run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const manager = this.current.getStore();
-    return manager ? work(manager) : this.runNew(work);
+  run<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    const transaction = this.current.getStore();
+    return transaction ? work(transaction) : this.runNew(work);
   }
 
   /**
-   * Always a new transaction, retried as a whole on deadlock or lock wait timeout. Without an
-   * isolation level it runs at the server's default, which is enough wherever every read that
-   * matters is a locking read of an existing row; naming one costs a round trip.
+   * Always a new transaction, retried as a whole on deadlock or lock wait timeout. Its opening
+   * statements ride with its first statement, and its COMMIT with its last writes. Without an
+   * isolation level it runs at the server's default; naming one that differs costs nothing extra.
    */
-  async runNew<T>(work: (manager: EntityManager) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
-    const inContext = (manager: EntityManager) => this.current.run(manager, () => work(manager));
+  async runNew<T>(work: (session: SqlSession) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
     const setIsolation = isolation !== undefined && (await this.defaultIsolation()) !== isolation;
+    const opening = setIsolation ? [`SET TRANSACTION ISOLATION LEVEL ${isolation}`, 'START TRANSACTION'] : ['START TRANSACTION'];
     for (let attempt = 1; ; attempt++) {
+      const transaction = new BatchedTransaction(this.dataSource.createQueryRunner(), opening);
       try {
-        return await (setIsolation ? this.dataSource.transaction(isolation, inContext) : this.dataSource.transaction(inContext));
+        const result = await this.current.run(transaction, () => work(transaction));
+        await transaction.commit();
+        return result;
       } catch (error) {
+        await transaction.rollback();
         const errno = mysqlErrno(error);
         if (errno === undefined || !RETRYABLE.has(errno)) throw error;
         if (attempt >= MAX_ATTEMPTS) throw new DatabaseBusyError();
         this.logger.warn(`transaction hit MySQL error ${errno}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
+      } finally {
+        await transaction.release();
       }
     }
   }
@@ -57,10 +78,5 @@ export class TransactionRunner {
       .then((rows: { level: string }[]) => rows[0].level.replace('-', ' '))
       .catch(() => 'unknown');
     return this.serverDefaultIsolation;
-  }
-
-  /** The manager of the transaction in progress, or the global one outside any. */
-  get manager(): EntityManager {
-    return this.current.getStore() ?? this.dataSource.manager;
   }
 }

@@ -1,0 +1,113 @@
+import type { EntityManager, QueryRunner } from 'typeorm';
+
+/**
+ * How a repository reaches the database, the one way for all of them: inside a transaction the
+ * statements of the transaction in progress, outside one the pool.
+ */
+export interface SqlSession {
+  /** A statement whose result is needed. Inside a transaction, statements sent in the same tick share one round trip. */
+  send<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
+  /** A write nobody waits for: it goes out with the next `send` or with the COMMIT, in the same round trip. Transactions only. */
+  defer(sql: string, params?: unknown[]): void;
+  /** TypeORM's manager, once every queued statement has gone out: for what TypeORM builds (relations, entity inserts). */
+  orm(): Promise<EntityManager>;
+}
+
+interface Statement {
+  sql: string;
+  params: unknown[];
+  settle?: { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+}
+
+/** What mysql2's connection offers for client-side formatting (the same escaping its query() does). */
+interface Formatter {
+  format(sql: string, values: unknown[]): string;
+}
+
+/**
+ * A transaction on one connection that sends its statements in batches: everything queued when a
+ * result is needed goes out as one multi-statement round trip, and the COMMIT rides with the last
+ * writes. Statements run on the server in the order they were queued, so lock order is kept.
+ */
+export class BatchedTransaction implements SqlSession {
+  private queue: Statement[] = [];
+  private flushing: Promise<void> = Promise.resolve();
+  private scheduled = false;
+  /** Once anything reached the server, ending early needs a ROLLBACK. */
+  private started = false;
+
+  constructor(
+    private readonly runner: QueryRunner,
+    opening: string[],
+  ) {
+    this.queue = opening.map((sql) => ({ sql, params: [] }));
+    // TypeORM's own checks (a pessimistic lock needs a transaction) see the one opened here.
+    (runner as { isTransactionActive: boolean }).isTransactionActive = true;
+  }
+
+  send<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ sql, params, settle: { resolve: resolve as (value: unknown) => void, reject } });
+      // Whatever else is queued in this tick (another repository's lock, deferred writes) goes in the same round trip.
+      if (!this.scheduled) {
+        this.scheduled = true;
+        queueMicrotask(() => {
+          this.scheduled = false;
+          this.flush().catch(() => undefined);
+        });
+      }
+    });
+  }
+
+  defer(sql: string, params: unknown[] = []): void {
+    this.queue.push({ sql, params });
+  }
+
+  async orm(): Promise<EntityManager> {
+    await this.flush();
+    return this.runner.manager;
+  }
+
+  async commit(): Promise<void> {
+    this.defer('COMMIT');
+    await this.flush();
+  }
+
+  /** Drops what was never sent and rolls back what was; the connection is then safe to release. */
+  async rollback(): Promise<void> {
+    await this.flushing.catch(() => undefined);
+    for (const statement of this.queue.splice(0)) statement.settle?.reject(new Error('transaction rolled back'));
+    if (this.started) await this.runner.query('ROLLBACK').catch(() => undefined);
+  }
+
+  release(): Promise<void> {
+    (this.runner as { isTransactionActive: boolean }).isTransactionActive = false;
+    return this.runner.release();
+  }
+
+  /** One flush at a time, in queue order; after a failed one the transaction is doomed and every later flush fails too. */
+  private flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.sendQueued());
+    return this.flushing;
+  }
+
+  private async sendQueued(): Promise<void> {
+    const batch = this.queue.splice(0);
+    if (batch.length === 0) return;
+    this.started = true;
+    try {
+      const results = await this.execute(batch);
+      batch.forEach((statement, i) => statement.settle?.resolve(results[i]));
+    } catch (error) {
+      for (const statement of batch) statement.settle?.reject(error);
+      throw error;
+    }
+  }
+
+  private async execute(batch: Statement[]): Promise<unknown[]> {
+    if (batch.length === 1) return [await this.runner.query(batch[0].sql, batch[0].params)];
+    const connection = (await this.runner.connect()) as Formatter;
+    const sql = batch.map((statement) => connection.format(statement.sql, statement.params)).join(';\n');
+    return (await this.runner.query(sql)) as unknown[];
+  }
+}
