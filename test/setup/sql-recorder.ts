@@ -19,7 +19,7 @@ export async function recordRoundTrips(t: TestApp, work: () => Promise<unknown>)
   const seen: string[] = [];
   const format = (dataSource.driver as unknown as { mysql: { format: (sql: string, values?: unknown[]) => string } }).mysql.format;
   logger.logQuery = (query, parameters, runner) => {
-    seen.push(format(query, parameters ?? []));
+    seen.push(format(query, Array.isArray(parameters) ? parameters : []));
     original(query, parameters, runner);
   };
   try {
