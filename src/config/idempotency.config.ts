@@ -11,8 +11,8 @@ class IdempotencyEnv {
   @IsInt() @Min(0) IDEMPOTENCY_PURGE_INTERVAL_MS: number = 60_000;
   /** Rows deleted per statement, so a purge never holds many locks at once. */
   @IsInt() @Min(1) @Max(100_000) IDEMPOTENCY_PURGE_BATCH_SIZE: number = 1_000;
-  /** Completed responses kept in memory per process for replays; 0 sends every replay to the database. */
-  @IsInt() @Min(0) @Max(10_000_000) IDEMPOTENCY_CACHE_ENTRIES: number = 50_000;
+  /** Memory per process for completed responses kept for replays; 0 sends every replay to the database. */
+  @IsInt() @Min(0) @Max(4 * 1024 ** 3) IDEMPOTENCY_CACHE_BYTES: number = 32 * 1024 ** 2;
 }
 
 export const idempotencyConfig = registerAs('idempotency', () => {
@@ -22,7 +22,7 @@ export const idempotencyConfig = registerAs('idempotency', () => {
     ttlMs: env.IDEMPOTENCY_TTL_HOURS * 3_600_000,
     purgeIntervalMs: env.IDEMPOTENCY_PURGE_INTERVAL_MS,
     purgeBatchSize: env.IDEMPOTENCY_PURGE_BATCH_SIZE,
-    cacheEntries: env.IDEMPOTENCY_CACHE_ENTRIES,
+    cacheBytes: env.IDEMPOTENCY_CACHE_BYTES,
   };
 });
 export type IdempotencyConfig = ReturnType<typeof idempotencyConfig>;

@@ -2,19 +2,22 @@ import { describe, expect, it } from '@jest/globals';
 import { CompletedResponseCache } from './completed-response.cache.js';
 import { storeJson } from './stored-response.js';
 
-const entry = (expiresAt: number) => ({ fingerprint: 'f', response: storeJson(200, { ok: true }), expiresAt });
+const entry = (expiresAt: number, body: unknown = { ok: true }) => ({ fingerprint: 'f'.repeat(64), response: storeJson(200, body), expiresAt });
+/** What one small entry under a one-letter key counts: body, key, fingerprint and the overhead. */
+const ONE_ENTRY = '{"ok":true}'.length + 1 + 64 + 320;
 
 describe('CompletedResponseCache', () => {
   it('returns what was stored until the row would expire, never after', () => {
-    const cache = new CompletedResponseCache(10);
+    const cache = new CompletedResponseCache(10 * ONE_ENTRY);
     cache.set('k', entry(1000));
     expect(cache.get('k', 999)?.response.body.toString()).toBe('{"ok":true}');
     expect(cache.get('k', 1000)).toBeUndefined();
     expect(cache.get('k', 0)).toBeUndefined(); // an expired entry is dropped, not kept
+    expect(cache.bytes).toBe(0);
   });
 
-  it('evicts the least recently used entry beyond its capacity', () => {
-    const cache = new CompletedResponseCache(2);
+  it('evicts the least recently used entries beyond its byte capacity', () => {
+    const cache = new CompletedResponseCache(2 * ONE_ENTRY);
     cache.set('a', entry(10));
     cache.set('b', entry(10));
     cache.get('a', 0);
@@ -23,6 +26,31 @@ describe('CompletedResponseCache', () => {
     expect(cache.get('a', 0)).toBeDefined();
     expect(cache.get('c', 0)).toBeDefined();
     expect(cache.size).toBe(2);
+    expect(cache.bytes).toBeLessThanOrEqual(2 * ONE_ENTRY);
+  });
+
+  it('counts bodies by their size: one large answer pushes out several small ones', () => {
+    const cache = new CompletedResponseCache(4 * ONE_ENTRY);
+    for (const key of ['a', 'b', 'c']) cache.set(key, entry(10));
+    cache.set('big', entry(10, { text: 'x'.repeat(2 * ONE_ENTRY) }));
+    expect(cache.get('big', 0)).toBeDefined();
+    expect(cache.size).toBe(1); // the three small ones made room for it
+    expect(cache.bytes).toBeLessThanOrEqual(4 * ONE_ENTRY);
+    cache.set('huge', entry(10, { text: 'x'.repeat(10 * ONE_ENTRY) }));
+    expect(cache.get('huge', 0)).toBeUndefined();
+  });
+
+  it('keeps its own copy of the bytes, not a view of a larger buffer', () => {
+    const packet = Buffer.from(`${'#'.repeat(4096)}{"ok":true}`);
+    const body = packet.subarray(4096);
+    const cache = new CompletedResponseCache(10 * ONE_ENTRY);
+    cache.set('k', { fingerprint: 'f'.repeat(64), response: { status: 200, contentType: 'application/json; charset=utf-8', body }, expiresAt: 10 });
+    const kept = cache.get('k', 0)!.response.body;
+    expect(kept.toString()).toBe('{"ok":true}');
+    expect(kept.buffer).not.toBe(packet.buffer);
+    expect(kept.buffer.byteLength).toBe(kept.length);
+    packet.fill(0);
+    expect(kept.toString()).toBe('{"ok":true}');
   });
 
   it('holds nothing with a capacity of zero', () => {

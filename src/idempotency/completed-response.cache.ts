@@ -1,3 +1,4 @@
+import { JSON_CONTENT_TYPE } from '../common/http/send-json.js';
 import type { StoredResponse } from './stored-response.js';
 
 interface Entry {
@@ -6,34 +7,64 @@ interface Entry {
   expiresAt: number;
 }
 
+/** What an entry costs beyond its body: key, fingerprint, the Map slot and the objects around them. */
+const ENTRY_OVERHEAD_BYTES = 320;
+
 /**
  * Completed keys kept in memory, so a replay costs no database round trip. Safe across
  * processes because a COMPLETED row never changes until it expires, and an entry is never
- * used past the row's own expiry. Least recently used entries go first.
+ * used past the row's own expiry. Bounded by bytes (IDEMPOTENCY_CACHE_BYTES), least recently
+ * used first out; it keeps its own copy of each body, never a slice that would pin the
+ * driver's whole packet buffer.
  */
 export class CompletedResponseCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries = new Map<string, Entry & { bytes: number }>();
+  private usedBytes = 0;
 
-  constructor(private readonly capacity: number) {}
+  constructor(private readonly capacityBytes: number) {}
 
   get(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
-    if (entry.expiresAt <= now) return undefined;
+    if (entry.expiresAt <= now) {
+      this.usedBytes -= entry.bytes;
+      return undefined;
+    }
     this.entries.set(key, entry); // most recently used goes last
     return entry;
   }
 
   /** Call only once the row is committed as COMPLETED. */
-  set(key: string, entry: Entry): void {
-    if (this.capacity === 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+  set(key: string, { fingerprint, response, expiresAt }: Entry): void {
+    const bytes = response.body.length + key.length + fingerprint.length + ENTRY_OVERHEAD_BYTES;
+    if (bytes > this.capacityBytes) return;
+    this.delete(key);
+    const body = Buffer.allocUnsafeSlow(response.body.length); // its own memory, outside Node's shared pool slabs
+    response.body.copy(body);
+    const contentType = response.contentType === JSON_CONTENT_TYPE ? JSON_CONTENT_TYPE : response.contentType;
+    this.entries.set(key, { fingerprint: fingerprint.slice(), response: { status: response.status, contentType, body }, expiresAt, bytes });
+    this.usedBytes += bytes;
+    for (const [oldest, entry] of this.entries) {
+      if (this.usedBytes <= this.capacityBytes) break;
+      this.entries.delete(oldest);
+      this.usedBytes -= entry.bytes;
+    }
   }
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Bytes counted against IDEMPOTENCY_CACHE_BYTES. */
+  get bytes(): number {
+    return this.usedBytes;
+  }
+
+  private delete(key: string): void {
+    const entry = this.entries.get(key);
+    if (!entry) return;
+    this.entries.delete(key);
+    this.usedBytes -= entry.bytes;
   }
 }

@@ -8,21 +8,22 @@ import type { TransactionRunner } from '../common/transaction/index.js';
 import { OrderNotFoundError } from '../order/order.errors.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
+import { IDEMPOTENT_OPTIONS } from './idempotent.options.js';
 import type { IdempotencyService, Resolution } from './idempotency.service.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
-function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 } }) {
+function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 } }) {
   const idempotency = {
     resolve: jest.fn(async () => resolution),
     complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     track: <T>(work: Promise<T>) => work,
+    remember: jest.fn(),
   };
   const transactions = { runNew: jest.fn(<T>(work: () => Promise<T>) => work()) };
   const handler = () => undefined;
-  Reflect.defineMetadata('payonce:idempotent', { required: true }, handler);
-  Reflect.defineMetadata('__httpCode__', 200, handler);
+  Reflect.defineMetadata(IDEMPOTENT_OPTIONS, { required: true, status: 200 }, handler);
   const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, caller: { kind: 'api_key', accountId: 1, apiKeyId: 1 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
   const reply = { sentHeaders: {} as Record<string, string>, headers(h: Record<string, string>) { Object.assign(this.sentHeaders, h); return this; } };
   const context = {
@@ -44,7 +45,7 @@ describe('IdempotencyInterceptor', () => {
     const sent = await run(() => of({ id: 7, name: '김밥 🍙' }));
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
     const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
-    expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 });
+    expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
     expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
   });
@@ -87,7 +88,7 @@ describe('IdempotencyInterceptor', () => {
     const { idempotency, run } = setUp();
     await expect(run(() => throwError(() => error))).rejects.toBe(error);
     expect(idempotency.complete).not.toHaveBeenCalled();
-    expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1 });
+    expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 });
   });
 
   it('does not store the outcome of a claim that lost its lease', async () => {

@@ -1,5 +1,4 @@
 import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
@@ -9,7 +8,7 @@ import { TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
 import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
-import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.decorator.js';
+import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 import { requestFingerprint } from './request-fingerprint.js';
 import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
 
@@ -47,7 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
     const resolution = await this.idempotency.resolve(scope, key, fingerprint, `${request.method} ${request.url}`);
-    const routeStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler());
+    const routeStatus = options.status;
     const reply = http.getResponse<FastifyReply>();
     if (resolution.outcome === 'cached') return of(sendStored(reply, resolution.response, routeStatus, true));
 
@@ -74,6 +73,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       stored = storeJson(body.statusCode, body);
       await this.transactions.runNew(() => this.idempotency.complete(claim, stored));
     }
+    this.idempotency.remember(claim, stored);
     return stored;
   }
 }

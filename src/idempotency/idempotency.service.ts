@@ -9,11 +9,16 @@ import type { StoredResponse } from './stored-response.js';
 
 const RETRY_AFTER_SECONDS = 1;
 
+const cacheKeyOf = (scope: KeyScope, key: string) => `${scope.accountId}/${scope.userId}/${key}`;
+
 /** The right to run a request under a caller's key, valid while `token` is the key's fencing token. */
 export interface Claim {
   scope: KeyScope;
   key: string;
   token: number;
+  fingerprint: string;
+  /** When the key is forgotten: its answer may be replayed from memory until then. */
+  expiresAt: number;
 }
 
 export type Resolution = { outcome: 'new'; claim: Claim } | { outcome: 'cached'; response: StoredResponse };
@@ -35,13 +40,13 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     private readonly transactions: TransactionRunner,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
   ) {
-    this.completed = new CompletedResponseCache(config.cacheEntries);
+    this.completed = new CompletedResponseCache(config.cacheBytes);
   }
 
   async resolve(scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
     // A replay this process has seen costs no round trip: a COMPLETED row never changes. Anything
     // else is decided by the one locking lookup of the claim, which also finds completed keys.
-    const cacheKey = `${scope.accountId}/${scope.userId}/${key}`;
+    const cacheKey = cacheKeyOf(scope, key);
     const cached = this.completed.get(cacheKey, Date.now());
     if (cached) return this.replay(cached, fingerprint);
     for (let attempt = 1; ; attempt++) {
@@ -63,6 +68,11 @@ export class IdempotencyService implements BeforeApplicationShutdown {
       this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
       throw new IdempotencyKeyInProgressError(RETRY_AFTER_SECONDS);
     }
+  }
+
+  /** Call once the completion has committed: retries of this key on this process are answered from memory. */
+  remember(claim: Claim, response: StoredResponse): void {
+    this.completed.set(cacheKeyOf(claim.scope, claim.key), { fingerprint: claim.fingerprint, response, expiresAt: claim.expiresAt });
   }
 
   /** Runs the work of a claimed key, counted so that shutdown can wait for it. */
@@ -107,15 +117,17 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     const fields = { fingerprint, route, now, leaseExpiresAt: new Date(now.getTime() + this.config.leaseMs) };
     const record = await this.keys.findByKeyForUpdate(scope, key);
     if (!record) {
-      const token = this.keys.insertProcessing(scope, key, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { scope, key, token } };
+      const expiresAt = this.expiryFrom(now);
+      const token = this.keys.insertProcessing(scope, key, { ...fields, expiresAt });
+      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime() } };
     }
     if (this.isExpired(record, now)) {
       // Past its TTL the key counts as never seen, whatever it was used for.
-      const token = this.keys.reclaim(record, { ...fields, expiresAt: this.expiryFrom(now) });
-      return { outcome: 'new', claim: { scope, key, token } };
+      const expiresAt = this.expiryFrom(now);
+      const token = this.keys.reclaim(record, { ...fields, expiresAt });
+      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime() } };
     }
-    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.remember(cacheKey, record), fingerprint);
+    if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.rememberRow(cacheKey, record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
     const leaseLeftMs = (record.leaseExpiresAt?.getTime() ?? 0) - now.getTime();
     // A live request finishes in milliseconds, so the client should look again soon, not wait out the lease.
@@ -123,7 +135,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
     this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
     const token = this.keys.reclaim(record, fields);
-    return { outcome: 'new', claim: { scope, key, token } };
+    return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: record.expiresAt.getTime() } };
   }
 
   private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {
@@ -132,7 +144,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   }
 
   /** Keeps a committed COMPLETED row in memory for the replays that follow. */
-  private remember(cacheKey: string, record: IdempotencyKeyEntity) {
+  private rememberRow(cacheKey: string, record: IdempotencyKeyEntity) {
     const entry = {
       fingerprint: record.fingerprint,
       response: { status: record.responseStatus!, contentType: record.responseContentType!, body: record.responseBody! },

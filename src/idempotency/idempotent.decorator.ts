@@ -1,18 +1,13 @@
-import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, HttpCode, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import { ApiError } from '../common/http/api-error-responses.decorator.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 
-export const IDEMPOTENT_OPTIONS = 'payonce:idempotent';
-
-export interface IdempotentOptions {
-  /** Without a key, a required route answers 400; an optional one runs as a plain request. */
-  required: boolean;
-}
-
-/** Makes a route idempotent under the Idempotency-Key header, and says so in the OpenAPI document. */
+/** Makes a route idempotent under the Idempotency-Key header with its success status (its @HttpCode), and says so in the OpenAPI document. */
 export function Idempotent(options: IdempotentOptions): MethodDecorator {
   return applyDecorators(
+    HttpCode(options.status),
     SetMetadata(IDEMPOTENT_OPTIONS, options),
     UseInterceptors(IdempotencyInterceptor),
     ApiHeader({

@@ -16,8 +16,7 @@ export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post()
-  @HttpCode(HttpStatus.CREATED)
-  @Idempotent({ required: false })
+  @Idempotent({ required: false, status: HttpStatus.CREATED })
   @ApiOperation({ summary: 'Create a PENDING order for one of your users (a user token: for itself); the total is computed from the items' })
   @ApiCreatedResponse({ type: OrderResponse })
   @ApiErrorResponses(400, 404, 413, 503)

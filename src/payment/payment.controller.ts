@@ -16,8 +16,7 @@ export class PaymentController {
   constructor(private readonly payments: PaymentService) {}
 
   @Post()
-  @HttpCode(HttpStatus.OK)
-  @Idempotent({ required: true })
+  @Idempotent({ required: true, status: HttpStatus.OK })
   @ApiOperation({
     summary: 'Pay an order from the user balance, exactly once',
     description: 'Business errors (403, 404, 409 ORDER_ALREADY_PAID, 422 INSUFFICIENT_BALANCE) are stored under the key and replayed like a success.',

@@ -40,9 +40,8 @@ export class UserController {
   }
 
   @Post(':id/balance/charge')
-  @HttpCode(HttpStatus.OK)
   @ApiKeyOnly()
-  @Idempotent({ required: false })
+  @Idempotent({ required: false, status: HttpStatus.OK })
   @ApiOperation({ summary: "Top up a user's balance" })
   @ApiOkResponse({ type: BalanceResponse })
   @ApiErrorResponses(400, 404, 413, 422, 503)
