@@ -6,19 +6,21 @@
 //   new payments  the highest rate of new payments, and the raw mysql2 baseline of the same SQL
 //   half rate     latency at half of that rate
 //   replays       completed keys replayed at 64 connections, beside a static route and a raw key read
+//   floor, peer   (not in --smoke) a bare Nest + Fastify app's GET /health/live, and @node-idempotency/nestjs
+//                 around the same SQL (bench/peer, installed on first use): new payments and replays
 // Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
 import { auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv } from './lib/db-config.js';
-import { cannon, closedLoop, openLoop } from './lib/load.js';
-import { needsIsolationStatement, rawPayment, rawReplayRead } from './lib/raw-payment.js';
+import { cannon, closedLoop, freePort, openLoop } from './lib/load.js';
+import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,6 +50,8 @@ const children = [];
 const failures = [];
 /** The bench's own account: every request carries its API key, every fixture belongs to it. */
 const credentials = { apiKey: '', accountId: 0 };
+/** payonce's own figures, which the floor and the peer are compared with. */
+const figures = { payments: 0, replays: 0, live: 0 };
 const report = [];
 
 function note(line) {
@@ -68,7 +72,8 @@ async function startApps() {
   mkdirSync('.data', { recursive: true });
   const targets = [];
   for (let i = 0; i < settings.processes; i++) {
-    const port = 3101 + i;
+    // A port nobody holds: a server left on a fixed port by another run would answer in ours' place.
+    const port = await freePort();
     const log = openSync(`.data/bench-app-${port}.log`, 'w');
     const child = spawn(process.execPath, ['dist/main.js'], {
       env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
@@ -92,6 +97,23 @@ async function waitUntilLive(url) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`${url} did not come up; see .data/bench-app-*.log`);
+}
+
+/** Installs bench/peer's own dependencies once, so the product's stay the product's. */
+function ensurePeerInstalled() {
+  if (existsSync('bench/peer/node_modules/@node-idempotency/nestjs')) return;
+  console.log('installing bench/peer (the floor and the peer) with npm ci …');
+  execFileSync('npm', ['ci', '--prefix', 'bench/peer', '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' });
+}
+
+/** Starts one of bench/peer's apps on `port` and waits until it answers. */
+async function startPeerApp(kind, port) {
+  const log = openSync(`.data/bench-${kind}-${port}.log`, 'w');
+  const settingsJson = JSON.stringify({ connection: connectionOptions(), accountId: credentials.accountId });
+  const child = spawn(process.execPath, ['apps.js', kind, String(port), settingsJson], { cwd: 'bench/peer', stdio: ['ignore', log, log] });
+  children.push(child);
+  await waitUntilLive(`http://127.0.0.1:${port}`);
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
 
 function stopApps() {
@@ -198,6 +220,7 @@ async function newPaymentPhases(targets) {
       return payRequest(order, key);
     },
   });
+  figures.payments = http.rate;
   note(
     `new payments  HTTP: ${http.rate.toFixed(0)}/s at ${settings.payConnections} connections (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), ` +
       `p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
@@ -218,7 +241,7 @@ async function newPaymentPhases(targets) {
   note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
   if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
   const ratio = http.rate / raw.rate;
-  note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80)`);
+  note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80); ${ROUND_TRIPS_PER_PAYMENT} round trips per new payment (13 before the batching)`);
 
   const halfRate = Math.max(1, Math.floor(http.rate / 2));
   const halfOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: halfRate * settings.seconds + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
@@ -234,7 +257,7 @@ async function newPaymentPhases(targets) {
   });
   note(
     `half rate     ${half.rate.toFixed(0)}/s of ${halfRate}/s offered, evenly spaced: p50 ${half.latency.p50.toFixed(1)} ms, ` +
-      `p99 ${half.latency.p99.toFixed(1)} ms (target p99 < 50 ms); ${half.failed} failed`,
+      `p99 ${half.latency.p99.toFixed(1)} ms (target p99 < 20 ms); ${half.failed} failed`,
   );
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   return { keys, http, raw, half };
@@ -255,6 +278,8 @@ async function replayPhases(targets, paid) {
   if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors`);
 
   const live = await cannon({ targets, connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
+  figures.replays = replays.rate;
+  figures.live = live.rate;
   note(`              static GET /health/live: ${live.rate.toFixed(0)}/s; replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
 
   let nextRead = 0;
@@ -268,6 +293,55 @@ async function replayPhases(targets, paid) {
   note(`              raw mysql2 read of a completed key: ${reads.rate.toFixed(0)}/s; replays run at ${(replays.rate / reads.rate).toFixed(2)} of it`);
 }
 
+/** A bare Nest + Fastify app answering GET /health/live: what any route of payonce costs at least. */
+async function floorPhase() {
+  const floor = await startPeerApp('floor', await freePort());
+  try {
+    const live = await cannon({ targets: [floor.url], connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
+    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s; payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
+  } finally {
+    floor.stop();
+  }
+}
+
+/** @node-idempotency/nestjs (memory store) around the same claim + payment SQL, on peer_* tables. */
+async function peerPhase() {
+  for (const table of ['users', 'balance_charges', 'orders', 'order_items', 'payments', 'idempotency_keys']) {
+    await pool.query(`CREATE TABLE IF NOT EXISTS peer_${table} LIKE ${table}`);
+  }
+  const peer = await startPeerApp('peer', await freePort());
+  try {
+    const capacity = 2500 * settings.seconds;
+    const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `peer-${Date.now()}`, prefix: 'peer_' });
+    const paid = [];
+    const payments = await cannon({
+      targets: [peer.url],
+      connections: settings.payConnections,
+      durationSec: settings.seconds,
+      request: (i) => {
+        const order = orders[i % orders.length];
+        const key = randomUUID();
+        if (i < orders.length) paid.push({ order, key });
+        return payRequest(order, key);
+      },
+    });
+    note(
+      `peer          @node-idempotency/nestjs new payments: ${payments.rate.toFixed(0)}/s (${payments.non2xx} non-2xx); ` +
+        `payonce runs at ${(figures.payments / payments.rate).toFixed(2)} of it (target >= 1.00)`,
+    );
+    const completed = paid.slice(0, 5000);
+    const replays = await cannon({
+      targets: [peer.url],
+      connections: settings.replayConnections,
+      durationSec: settings.seconds,
+      request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
+    });
+    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s; payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
+  } finally {
+    peer.stop();
+  }
+}
+
 async function main() {
   const started = Date.now();
   await obtainCredentials();
@@ -277,6 +351,12 @@ async function main() {
   await stormPhase(targets);
   const { keys } = await newPaymentPhases(targets);
   await replayPhases(targets, keys);
+  if (smoke) note('floor, peer   not in the smoke (npm run bench measures them)');
+  else {
+    ensurePeerInstalled();
+    await floorPhase();
+    await peerPhase();
+  }
 
   const connection = await pool.getConnection();
   try {

@@ -1,5 +1,17 @@
 // Small load-driving helpers for the bench: closed-loop workers, autocannon runs, percentiles.
 import autocannon from 'autocannon';
+import { createServer } from 'node:net';
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export function percentile(sortedMs, p) {
   if (sortedMs.length === 0) return 0;

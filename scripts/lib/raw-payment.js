@@ -16,8 +16,8 @@ export const ROUND_TRIPS_PER_PAYMENT = 6;
 // The locking lookup as TypeORM builds it for IdempotencyRepository.findByKeyForUpdate.
 const KEY_COLUMNS = ['id', 'account_id', 'scope_user_id', 'idempotency_key', 'fingerprint', 'route', 'status', 'fencing_token', 'lease_expires_at',
   'response_status', 'response_content_type', 'response_body', 'created_at', 'updated_at', 'expires_at'];
-const LOCK_KEY =
-  `SELECT ${KEY_COLUMNS.map((c) => `\`k\`.\`${c}\` AS \`k_${c}\``).join(', ')} FROM \`idempotency_keys\` \`k\` ` +
+const lockKey = (prefix) =>
+  `SELECT ${KEY_COLUMNS.map((c) => `\`k\`.\`${c}\` AS \`k_${c}\``).join(', ')} FROM \`${prefix}idempotency_keys\` \`k\` ` +
   'WHERE `k`.`account_id` = ? AND `k`.`scope_user_id` = ? AND `k`.`idempotency_key` = ? FOR UPDATE';
 
 /** Like the service, the claim names READ COMMITTED only when the server's default is another level. */
@@ -33,16 +33,20 @@ async function batch(connection, statements) {
   return statements.length === 1 ? [results] : results;
 }
 
-export async function rawPayment(connection, { accountId, orderId, userId }, setIsolation, leaseMs = 30_000, ttlMs = 86_400_000) {
+/**
+ * One new payment, as the service sends it; returns the payment's answer. `prefix` names another
+ * set of tables (the bench's peer pays on peer_users, peer_orders, ...).
+ */
+export async function rawPayment(connection, { accountId, orderId, userId }, setIsolation, { prefix = '', leaseMs = 30_000, ttlMs = 86_400_000 } = {}) {
   const key = randomUUID();
   const body = JSON.stringify({ orderId, userId });
   const fingerprint = createHash('sha256').update(`POST /api/v1/payments\n${body}`).digest('hex');
   const now = new Date();
 
-  await batch(connection, [...(setIsolation ? [['SET TRANSACTION ISOLATION LEVEL READ COMMITTED']] : []), ['START TRANSACTION'], [LOCK_KEY, [accountId, 0, key]]]);
+  await batch(connection, [...(setIsolation ? [['SET TRANSACTION ISOLATION LEVEL READ COMMITTED']] : []), ['START TRANSACTION'], [lockKey(prefix), [accountId, 0, key]]]);
   await batch(connection, [
     [
-      `INSERT INTO idempotency_keys
+      `INSERT INTO ${prefix}idempotency_keys
          (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [accountId, 0, key, fingerprint, 'POST /api/v1/payments', 'PROCESSING', 1, new Date(now.getTime() + leaseMs), now, now, new Date(now.getTime() + ttlMs)],
@@ -53,21 +57,22 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
   try {
     const [, [order], [user]] = await batch(connection, [
       ['START TRANSACTION'],
-      ['SELECT id, account_id, user_id, total_amount, status, created_at, paid_at FROM orders WHERE id = ? AND account_id = ? FOR UPDATE', [orderId, accountId]],
-      ['SELECT id, account_id, name, balance, created_at FROM users WHERE id = ? AND account_id = ? FOR UPDATE', [userId, accountId]],
+      [`SELECT id, account_id, user_id, total_amount, status, created_at, paid_at FROM ${prefix}orders WHERE id = ? AND account_id = ? FOR UPDATE`, [orderId, accountId]],
+      [`SELECT id, account_id, name, balance, created_at FROM ${prefix}users WHERE id = ? AND account_id = ? FOR UPDATE`, [userId, accountId]],
     ]);
     const amount = Number(order.total_amount);
     if (order.status !== 'PENDING' || Number(user.balance) < amount) throw new Error(`order ${orderId} is not payable`);
     const paidAt = new Date();
     const [, inserted] = await batch(connection, [
-      ['UPDATE users SET balance = ? WHERE id = ?', [Number(user.balance) - amount, userId]],
-      ['INSERT INTO payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?, ?)', [accountId, orderId, userId, amount, 'COMPLETED', paidAt]],
+      [`UPDATE ${prefix}users SET balance = ? WHERE id = ?`, [Number(user.balance) - amount, userId]],
+      [`INSERT INTO ${prefix}payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?, ?)`, [accountId, orderId, userId, amount, 'COMPLETED', paidAt]],
     ]);
-    const response = Buffer.from(JSON.stringify({ id: Number(inserted.insertId), orderId, userId, amount, status: 'COMPLETED', paidAt: paidAt.toISOString() }));
+    const payment = { id: Number(inserted.insertId), orderId, userId, amount, status: 'COMPLETED', paidAt: paidAt.toISOString() };
+    const response = Buffer.from(JSON.stringify(payment));
     const [, completed] = await batch(connection, [
-      ['UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', ['PAID', paidAt, orderId]],
+      [`UPDATE ${prefix}orders SET status = ?, paid_at = ? WHERE id = ?`, ['PAID', paidAt, orderId]],
       [
-        `UPDATE idempotency_keys
+        `UPDATE ${prefix}idempotency_keys
             SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
           WHERE account_id = ? AND scope_user_id = ? AND idempotency_key = ? AND fencing_token = ? AND status = ?`,
         ['COMPLETED', 200, RESPONSE_TYPE, response, new Date(), accountId, 0, key, 1, 'PROCESSING'],
@@ -75,6 +80,7 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
     ]);
     if (completed.affectedRows !== 1) throw new Error(`key ${key} was taken over`);
     await batch(connection, [['COMMIT']]);
+    return payment;
   } catch (error) {
     await connection.query('ROLLBACK');
     throw error;
