@@ -42,11 +42,11 @@ export function rawRequest(baseUrl: string, head: string, body: Buffer | Buffer[
     });
     socket.on('error', (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
     socket.on('close', finish);
-    socket.write(head);
-    const chunks = Array.isArray(body) ? [...body] : [body];
+    const chunks = [Buffer.from(head, 'latin1'), ...(Array.isArray(body) ? body : [body])];
     const writeNext = (): void => {
       while (chunks.length > 0 && !socket.destroyed) {
-        if (!socket.write(chunks.shift()!)) {
+        const chunk = chunks.shift()!;
+        if (!socket.write(chunk)) {
           socket.once('drain', writeNext);
           return;
         }
