@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { createOrder, createUser, type OrderBody, type UserBody } from './factories/index.js';
 import { expectErrorBody } from './setup/contract.js';
-import { startTestApp, type TestApp } from './setup/test-app.js';
+import { startTestApp, type TestAccount, type TestApp } from './setup/test-app.js';
 
 /**
  * Property-based fuzzing of every route with real requests against the real database.
@@ -13,6 +13,8 @@ const seed = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 const numRuns = Number(process.env.FUZZ_RUNS ?? 400);
 
 interface FuzzRequest {
+  /** Whose credential: the account that owns the fixtures, another account, none, or a bad one. */
+  caller: 'owner' | 'other account' | 'none' | 'bad';
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   contentType?: string;
@@ -28,12 +30,14 @@ describe('fuzz: any request', () => {
   let other: UserBody;
   let poor: UserBody;
   let orders: OrderBody[];
+  let otherAccount: TestAccount;
 
   beforeAll(async () => {
     t = await startTestApp();
     payer = await createUser(t, 10_000_000);
     other = await createUser(t, 10_000_000);
     poor = await createUser(t, 0);
+    otherAccount = await t.newAccount();
     orders = [];
     for (const owner of [payer, payer, payer, payer, other, other, poor]) orders.push(await createOrder(t, owner.id));
     console.log(`fuzz seed ${seed}, ${numRuns} runs (replay: FUZZ_SEED=${seed} npm run test:e2e -- test/fuzz.e2e-spec.ts)`);
@@ -114,7 +118,12 @@ describe('fuzz: any request', () => {
     { weight: 1, arbitrary: headerValue },
   );
 
-  const request = (): fc.Arbitrary<FuzzRequest> => {
+  const caller = fc.oneof(
+    { weight: 12, arbitrary: fc.constant('owner' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('other account' as const, 'none' as const, 'bad' as const) },
+  );
+  const request = (): fc.Arbitrary<FuzzRequest> => fc.tuple(caller, route()).map(([who, req]) => ({ ...req, caller: who }));
+  const route = (): fc.Arbitrary<Omit<FuzzRequest, 'caller'>> => {
     const post = (path: fc.Arbitrary<string>, fields: fc.Arbitrary<Record<string, unknown>>) =>
       fc.record({ method: fc.constant('POST' as const), path, contentType, idempotencyKey, body: bodyFor(fields) });
     const get = (prefix: string) => pathId().map((id) => ({ method: 'GET' as const, path: `${prefix}/${id}` }));
@@ -136,12 +145,12 @@ describe('fuzz: any request', () => {
       get('/api/v1/users'),
       get('/api/v1/orders'),
       get('/api/v1/payments'),
-      fc.constantFrom<FuzzRequest>({ method: 'GET', path: '/health' }, { method: 'GET', path: '/health/live' }, { method: 'DELETE', path: '/api/v1/users/1' }),
+      fc.constantFrom<Omit<FuzzRequest, 'caller'>>({ method: 'GET', path: '/health' }, { method: 'GET', path: '/health/live' }, { method: 'DELETE', path: '/api/v1/users/1' }),
     );
   };
 
   async function send(req: FuzzRequest) {
-    const http = t.http();
+    const http = { owner: t.http, 'other account': otherAccount.http, none: t.anon, bad: () => t.as('Bearer po_sk_not-a-key') }[req.caller]();
     let call = req.method === 'GET' ? http.get(req.path) : req.method === 'DELETE' ? http.delete(req.path) : http.post(req.path);
     if (req.contentType !== undefined) call = call.set('Content-Type', req.contentType);
     // An array sends the header twice (Node writes one line per value).
@@ -160,7 +169,7 @@ describe('fuzz: any request', () => {
 
   /** The order a payment body names, when it names one the caller may pay (pending, theirs, affordable), asked before the request. */
   async function payableOrderNamed(req: FuzzRequest, paidBefore: Set<number>): Promise<number | null> {
-    if (req.method !== 'POST' || req.path !== '/api/v1/payments' || req.body === undefined) return null;
+    if (req.caller !== 'owner' || req.method !== 'POST' || req.path !== '/api/v1/payments' || req.body === undefined) return null;
     let body: unknown;
     try {
       body = JSON.parse(req.body);
