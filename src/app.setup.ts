@@ -30,7 +30,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
     frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
-    // JSON only, parsed by Fastify's own parser: a form or text body gets 415, not a best guess.
+    // JSON only, read by our parser below: a form or text body gets 415, not a best guess.
     bodyParser: false,
     logger: new RequestIdLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) }),
   });
