@@ -1,20 +1,24 @@
 import { RequestMethod, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppModule } from './app.module.js';
 import { BEARER_SCHEME } from './auth/access.decorators.js';
-import { errorBody } from './common/errors/index.js';
+import { errorBody, toErrorResponse } from './common/errors/index.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
-import { JSON_CONTENT_TYPE } from './common/http/send-json.js';
+import { parseJsonBody } from './common/http/json-body.parser.js';
+import { JSON_CONTENT_TYPE, sendJson } from './common/http/send-json.js';
 import { RequestIdLogger, requestContext, requestIdFor } from './common/logging/index.js';
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
 
 export const API_PREFIX = 'api/v1';
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+/** How long the rest of a refused body is read and discarded before the connection is dropped. */
+const LINGER_MS = 10_000;
 
 /** Builds the application exactly as it serves traffic; main.ts and the e2e tests both use it. */
 export async function createApp(): Promise<NestFastifyApplication> {
@@ -23,9 +27,10 @@ export async function createApp(): Promise<NestFastifyApplication> {
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
-    // JSON only, parsed by Fastify's own parser: a form or text body gets 415, not a best guess.
+    // JSON only, read by our parser below: a form or text body gets 415, not a best guess.
     bodyParser: false,
     logger: new RequestIdLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) }),
   });
@@ -37,6 +42,19 @@ export async function createApp(): Promise<NestFastifyApplication> {
 function configureApp(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
+  // Our own JSON parser: UTF-8 only, depth bounded, prototype keys refused (see parseJsonBody).
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as Buffer, request.headers['content-type']));
+    } catch (error) {
+      done(error as FastifyError, undefined);
+    }
+  });
+  fastify.addHook('onError', (request, reply, error, done) => {
+    lingerOnRefusedBody(request, reply, error);
+    done();
+  });
   // Every log line of a request carries its id, and the client gets it back.
   fastify.addHook('onRequest', (request, reply, done) => {
     requestContext.enterWith({ requestId: request.id });
@@ -66,6 +84,28 @@ function configureApp(app: NestFastifyApplication, config: AppConfig): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', swaggerOptions: { persistAuthorization: true } });
+}
+
+/**
+ * A body refused before it was all read (413, 415, bad JSON) gets its answer while the client may
+ * still be sending. Fastify then asks for `Connection: close`, and Node would close the socket
+ * with unread bytes in it: a TCP reset, which can destroy the answer before the client reads it.
+ * Instead the rest of the body is read and discarded (bounded by LINGER_MS), then the
+ * connection stays usable.
+ */
+function lingerOnRefusedBody(request: FastifyRequest, reply: FastifyReply, error: unknown): void {
+  const raw = request.raw;
+  if (raw.complete || toErrorResponse(error).body.statusCode >= 500) return;
+  reply.removeHeader('connection');
+  const timer = setTimeout(() => raw.socket?.destroy(), LINGER_MS).unref();
+  const stop = () => clearTimeout(timer);
+  raw.once('end', stop).once('close', stop).resume();
+}
+
+/** Errors the router finds before any hook runs (a bad percent-encoding, a too-long parameter). */
+function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const { body } = toErrorResponse(error);
+  sendJson(reply, body.statusCode, JSON.stringify(body));
 }
 
 /** Errors Node's HTTP parser finds (oversized or malformed headers) still get the contract's body. */

@@ -104,6 +104,6 @@ describe('users and balances', () => {
 
   it.each(['abc', '0', '-1', '1.5', '99999999999999999999'])('refuses the path id %s with 400', async (id) => {
     const res = await t.http().get(`/api/v1/users/${id}`).expect(400);
-    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: 'id must be a positive integer' });
+    expect(res.body).toMatchObject({ code: 'VALIDATION_FAILED', message: 'id must be a positive integer in canonical decimal, at most 9007199254740991' });
   });
 });

@@ -2,7 +2,7 @@
  * What went wrong, in the domain's words. Services throw these; the error filter turns the
  * kind into an HTTP status and writes the contract's error body with the code.
  */
-export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable';
+export type DomainErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unsupported' | 'unprocessable' | 'unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly code: string;
@@ -22,6 +22,18 @@ export abstract class DomainError extends Error {
 export class ValidationFailedError extends DomainError {
   readonly code = 'VALIDATION_FAILED';
   readonly kind = 'invalid';
+}
+
+/** The request body is not JSON we read: malformed, not UTF-8, or nested too deep. */
+export class InvalidJsonError extends DomainError {
+  readonly code = 'INVALID_JSON';
+  readonly kind = 'invalid';
+}
+
+/** The body is declared as something we do not read (another media type or charset). */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+  readonly kind = 'unsupported';
 }
 
 /** A database lock could not be had in time even after retrying; nothing was written. */

@@ -4,15 +4,25 @@ import { ValidationFailedError } from '../errors/index.js';
 /** Largest id we accept: ids stay exact as JavaScript numbers. */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
 
+/**
+ * Validates bodies only. Nest's pipe would otherwise turn a path param typed `number` into
+ * `Number(text)` before ParseIdPipe sees it, and `0x10`, `01` or `1e3` would name a record.
+ */
+class BodyValidationPipe extends ValidationPipe {
+  protected override transformPrimitive(value: unknown): unknown {
+    return value;
+  }
+}
+
 /** The app-wide pipe: unknown fields are refused, not silently dropped, and types are not coerced. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     transform: true,
     transformOptions: { enableImplicitConversion: false },
-    exceptionFactory: (errors) => new ValidationFailedError(describe(errors).join('; ') || 'The request is not valid'),
+    exceptionFactory: (errors) => new ValidationFailedError([...new Set(describe(errors))].join('; ') || 'The request is not valid'),
   });
 }
 
@@ -23,4 +33,3 @@ function describe(errors: ValidationError[], parent = ''): string[] {
     return [...own, ...describe(error.children ?? [], path)];
   });
 }
-

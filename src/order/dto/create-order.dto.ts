@@ -1,14 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsNotEmpty, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsObject, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_ORDER_ITEMS, MAX_QUANTITY, MAX_UNIT_PRICE } from '../../common/money.js';
-import { MAX_ID } from '../../common/validation/index.js';
+import { IsText, MAX_ID } from '../../common/validation/index.js';
 
 export class OrderItemDto {
-  @ApiProperty({ example: '아메리카노 ☕', maxLength: 200 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(200)
+  @ApiProperty({ example: '아메리카노 ☕', minLength: 1, maxLength: 200, description: 'Up to 200 characters (code points), no control characters' })
+  @IsText(200)
   name: string;
 
   @ApiProperty({ example: 4500, minimum: 0, maximum: MAX_UNIT_PRICE, description: 'Whole KRW' })
@@ -35,6 +33,8 @@ export class CreateOrderDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_ORDER_ITEMS)
+  // ValidateNested alone lets `[[]]` through (an array is validated as a list of items), and the total became NaN.
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => OrderItemDto)
   items: OrderItemDto[];

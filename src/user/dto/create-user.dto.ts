@@ -1,10 +1,8 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
+import { IsText } from '../../common/validation/index.js';
 
 export class CreateUserDto {
-  @ApiProperty({ example: 'kim', minLength: 1, maxLength: 100 })
-  @IsString()
-  @IsNotEmpty()
-  @MaxLength(100)
+  @ApiProperty({ example: 'kim', minLength: 1, maxLength: 100, description: 'Up to 100 characters (code points), no control characters' })
+  @IsText(100)
   name: string;
 }
