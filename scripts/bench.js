@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001]
+// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001] [-- --soak 600]
 //
 // Drives payonce on this machine and prints what it measured, then audits the database:
 //   checkout      one new payment then two retries with the same key, many users at once (API only)
@@ -6,13 +6,14 @@
 //   new payments  the highest rate of new payments, and the raw mysql2 baseline of the same SQL
 //   half rate     latency at half of that rate
 //   replays       completed keys replayed at 64 connections, beside a static route and a raw key read
+//   soak          (--soak N, alone) checkouts at SOAK_RATE (60)/s for N s, the app's RSS sampled every 10 s
 //   floor, peer   (not in --smoke) a bare Nest + Fastify app's GET /health/live, and @node-idempotency/nestjs
 //                 around the same SQL (bench/peer, installed on first use): new payments and replays
 // Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     processes: { type: 'string' },
     targets: { type: 'string' },
     seconds: { type: 'string' },
+    soak: { type: 'string' },
   },
 });
 const smoke = args.smoke;
@@ -138,48 +140,94 @@ const payRequest = (order, key) => ({
   body: JSON.stringify({ orderId: order.orderId, userId: order.userId }),
 });
 
-async function checkoutPhase(targets) {
-  // Users through the API, each worker with its own, charged enough for the whole phase.
+/** Users made through the API, charged enough for a whole phase. */
+async function fundedUsers(targets, count, tag) {
   const users = [];
-  for (let w = 0; w < settings.checkoutWorkers; w++) {
+  for (let w = 0; w < count; w++) {
     const url = targets[w % targets.length];
-    const user = JSON.parse((await call(url, 'POST', `${API}/users`, { name: `bench-checkout-${w}` })).body);
+    const user = JSON.parse((await call(url, 'POST', `${API}/users`, { name: `bench-${tag}-${w}` })).body);
     await call(url, 'POST', `${API}/users/${user.id}/balance/charge`, { amount: 1_000_000_000 });
     users.push(user);
   }
-  let verified = 0;
-  let failed = 0;
-  const classes = [];
+  return users;
+}
+
+/**
+ * One checkout as a client does it: a new order, then one payment and two retries under one key
+ * (sent to the other process when there are two: a load balancer's replay). Tallies into `tally`.
+ */
+async function checkoutOnce(targets, user, worker, tally) {
+  const url = targets[worker % targets.length];
+  const order = JSON.parse((await call(url, 'POST', `${API}/orders`, { userId: user.id, items: [{ name: '벤치 주문 🧾', unitPrice: settings.amount, quantity: 1 }] })).body);
+  const key = randomUUID();
+  const answers = [];
+  for (let attempt = 0; attempt < 3; attempt++) {
+    answers.push(await call(targets[(worker + attempt) % targets.length], 'POST', `${API}/payments`, { orderId: order.id, userId: user.id }, { 'idempotency-key': key }));
+  }
+  const iteration = classifySequence(answers);
+  tally.classes.push(...iteration);
+  if (verifyIteration(iteration, 3).ok) tally.verified++;
+  else {
+    tally.failed++;
+    if (tally.failed <= 3) console.error(`unverified checkout: ${answers.map(describeAnswer).join(' | ')}`);
+  }
+  return true;
+}
+
+async function checkoutPhase(targets) {
+  const users = await fundedUsers(targets, settings.checkoutWorkers, 'checkout');
+  const tally = { verified: 0, failed: 0, classes: [] };
   const result = await closedLoop({
     workers: settings.checkoutWorkers,
     durationMs: settings.seconds * 1000,
-    step: async (worker) => {
-      const url = targets[worker % targets.length];
-      const user = users[worker];
-      const order = JSON.parse(
-        (await call(url, 'POST', `${API}/orders`, { userId: user.id, items: [{ name: '벤치 주문 🧾', unitPrice: settings.amount, quantity: 1 }] })).body,
-      );
-      const key = randomUUID();
-      const answers = [];
-      // The retries go to the other process when there are two: a load balancer's replay.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        answers.push(await call(targets[(worker + attempt) % targets.length], 'POST', `${API}/payments`, { orderId: order.id, userId: user.id }, { 'idempotency-key': key }));
-      }
-      const iteration = classifySequence(answers);
-      classes.push(...iteration);
-      if (verifyIteration(iteration, 3).ok) verified++;
-      else {
-        failed++;
-        if (failed <= 3) console.error(`unverified checkout: ${answers.map(describeAnswer).join(' | ')}`);
-      }
-    },
+    step: (worker) => checkoutOnce(targets, users[worker], worker, tally),
   });
-  const counts = countClasses(classes);
+  const counts = countClasses(tally.classes);
   note(
     `checkout      ${result.done} iterations in ${result.seconds.toFixed(1)} s (${result.rate.toFixed(0)} checkouts/s, each 1 order + 3 payment calls), ` +
-      `verified ${verified}, failed ${failed}; answers ${JSON.stringify(counts)}; iteration p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms`,
+      `verified ${tally.verified}, failed ${tally.failed}; answers ${JSON.stringify(counts)}; iteration p50 ${result.latency.p50.toFixed(1)} ms, p99 ${result.latency.p99.toFixed(1)} ms`,
   );
-  if (failed > 0 || result.errors > 0) failures.push(`checkout: ${failed} unverified iterations, ${result.errors} errors ${result.firstError ?? ''}`);
+  if (tally.failed > 0 || result.errors > 0) failures.push(`checkout: ${tally.failed} unverified iterations, ${result.errors} errors ${result.firstError ?? ''}`);
+}
+
+/** Resident memory of a process, in MB (Linux). */
+function rssMb(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** Least-squares slope of (minute, MB) points: how fast memory grows, in MB per minute. */
+function slopePerMinute(points) {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.minute, 0) / n;
+  const my = points.reduce((a, p) => a + p.mb, 0) / n;
+  const num = points.reduce((a, p) => a + (p.minute - mx) * (p.mb - my), 0);
+  const den = points.reduce((a, p) => a + (p.minute - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+
+/** --soak N: checkouts at SOAK_RATE (60/s) for N seconds on one process, its RSS sampled every 10 s. */
+async function soakPhase(targets, seconds, rate) {
+  const users = await fundedUsers(targets, 64, 'soak');
+  const tally = { verified: 0, failed: 0, classes: [] };
+  const pid = children[0].pid;
+  const samples = [{ minute: 0, mb: rssMb(pid) }];
+  const started = Date.now();
+  const sampler = setInterval(() => samples.push({ minute: (Date.now() - started) / 60_000, mb: rssMb(pid) }), 10_000);
+  try {
+    const result = await openLoop({ rate, durationMs: seconds * 1000, send: (i) => checkoutOnce(targets, users[i % users.length], 0, tally) });
+    note(`soak          ${result.sent} checkouts at ${rate}/s over ${seconds} s: verified ${tally.verified}, failed ${tally.failed + result.failed}; iteration p99 ${result.latency.p99.toFixed(1)} ms`);
+    if (tally.failed > 0 || result.failed > 0) failures.push(`soak: ${tally.failed + result.failed} unverified checkouts`);
+  } finally {
+    clearInterval(sampler);
+  }
+  samples.push({ minute: (Date.now() - started) / 60_000, mb: rssMb(pid) });
+  const lastHalf = samples.filter((p) => p.minute >= seconds / 120);
+  note(`              RSS MB by minute: ${samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).map((p) => `${p.minute.toFixed(0)}:${p.mb.toFixed(0)}`).join(' ')}`);
+  note(
+    `              last half: min ${Math.min(...lastHalf.map((p) => p.mb)).toFixed(0)} MB, max ${Math.max(...lastHalf.map((p) => p.mb)).toFixed(0)} MB, ` +
+      `slope ${slopePerMinute(lastHalf).toFixed(2)} MB/min (flat: |slope| well under 1)`,
+  );
 }
 
 async function stormPhase(targets) {
@@ -346,6 +394,11 @@ async function main() {
   const started = Date.now();
   await obtainCredentials();
   const targets = await startApps();
+  if (args.soak) {
+    note(`payonce soak ${new Date().toISOString()} against ${targets[0]}`);
+    await soakPhase(targets, Number(args.soak), Number(process.env.SOAK_RATE ?? 60));
+    return finish(started);
+  }
   note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase`);
   await checkoutPhase(targets);
   await stormPhase(targets);
@@ -358,6 +411,11 @@ async function main() {
     await peerPhase();
   }
 
+  return finish(started);
+}
+
+/** The audit, the time taken and the verdict: exit 1 only when exactly-once broke. */
+async function finish(started) {
   const connection = await pool.getConnection();
   try {
     const results = await runAudit(connection);
