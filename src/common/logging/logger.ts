@@ -1,0 +1,35 @@
+import { pino, type Level, type Logger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
+import { requestContext, type RequestContext } from './request-context.js';
+
+export type LogFormat = 'json' | 'pretty';
+export type AppLogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
+
+/** LOG_LEVEL keeps Nest's names; pino calls `log` info and `verbose` trace. */
+const PINO_LEVEL: Record<AppLogLevel, Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
+
+const OUTSIDE_A_REQUEST = {};
+
+/**
+ * The process's one logger: Fastify's request logging, the request lines and Nest's Logger all
+ * write through it. JSON lines (no colour) unless LOG_FORMAT=pretty; every line written while a
+ * request runs carries its request id and, once authenticated, its account id.
+ */
+export function createLogger(level: AppLogLevel, format: LogFormat, destination: NodeJS.WritableStream = process.stdout): Logger {
+  return pino(
+    {
+      level: PINO_LEVEL[level],
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Returns the request's own context object; the merge below copies it, so it is never written to.
+      mixin: () => requestContext.getStore() ?? OUTSIDE_A_REQUEST,
+      mixinMergeStrategy: (fields, context) =>
+        context === OUTSIDE_A_REQUEST ? fields : { requestId: (context as RequestContext).requestId, accountId: (context as RequestContext).accountId, ...fields },
+      // Nothing logs headers today; should anything start to, these never reach a line.
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
+    },
+    format === 'pretty'
+      ? PinoPretty({ colorize: Boolean((destination as { isTTY?: boolean }).isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination })
+      : destination,
+  );
+}
