@@ -205,7 +205,7 @@ describe('logs: LOG_FORMAT=pretty', () => {
     }
     const output = app.output();
     expect(output).toMatch(/INFO.*payonce listening on/);
-    expect(output).toMatch(/INFO.*request[\s\S]*requestId: "logs-pretty"/);
+    expect(output).toMatch(/INFO: request GET \/health\/live 200 [\d.]+ms \{"requestId":"logs-pretty"\}/);
     expect(output).not.toContain('{"level"');
     expect(output).not.toContain('\u001b[');
   });

@@ -10,6 +10,14 @@ const PINO_LEVEL: Record<AppLogLevel, Level> = { error: 'error', warn: 'warn', l
 
 const OUTSIDE_A_REQUEST = {};
 
+/** One short line each: `[12:00:00.000] INFO: request POST /api/v1/payments 200 12.5ms {"requestId":…}`. */
+const PRETTY = {
+  translateTime: 'SYS:HH:MM:ss.l',
+  singleLine: true,
+  messageFormat: '{if context}[{context}] {end}{msg}{if route} {method} {route} {status} {durationMs}ms{end}',
+  ignore: 'pid,hostname,context,method,route,status,durationMs',
+};
+
 /**
  * The process's one logger: Fastify's request logging, the request lines and Nest's Logger all
  * write through it. JSON lines (no colour) unless LOG_FORMAT=pretty; every line written while a
@@ -28,8 +36,6 @@ export function createLogger(level: AppLogLevel, format: LogFormat, destination:
       // Nothing logs headers today; should anything start to, these never reach a line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
     },
-    format === 'pretty'
-      ? PinoPretty({ colorize: Boolean((destination as { isTTY?: boolean }).isTTY), translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', destination })
-      : destination,
+    format === 'pretty' ? PinoPretty({ ...PRETTY, colorize: Boolean((destination as { isTTY?: boolean }).isTTY), destination }) : destination,
   );
 }
