@@ -1,4 +1,4 @@
-import { pino, type Level, type Logger } from 'pino';
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import { requestContext, type RequestContext } from './request-context.js';
 
@@ -23,7 +23,7 @@ const PRETTY = {
  * write through it. JSON lines (no colour) unless LOG_FORMAT=pretty; every line written while a
  * request runs carries its request id and, once authenticated, its account id.
  */
-export function createLogger(level: AppLogLevel, format: LogFormat, destination: NodeJS.WritableStream = process.stdout): Logger {
+export function createLogger(level: AppLogLevel, format: LogFormat, destination?: DestinationStream): Logger {
   return pino(
     {
       level: PINO_LEVEL[level],
@@ -36,6 +36,9 @@ export function createLogger(level: AppLogLevel, format: LogFormat, destination:
       // Nothing logs headers today; should anything start to, these never reach a line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
     },
-    format === 'pretty' ? PinoPretty({ ...PRETTY, colorize: Boolean((destination as { isTTY?: boolean }).isTTY), destination }) : destination,
+    format === 'pretty'
+      ? PinoPretty({ ...PRETTY, colorize: destination === undefined && process.stdout.isTTY, destination: destination ?? 1 })
+      : // pino's own writer on stdout: synchronous, so a line is never lost when the process exits.
+        (destination ?? pino.destination({ dest: 1, sync: true })),
   );
 }
