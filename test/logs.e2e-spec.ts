@@ -5,6 +5,7 @@ import mysql from 'mysql2/promise';
 import { connectionOptions, testDatabaseName } from '../scripts/lib/db-config.js';
 import { freePort } from '../scripts/lib/load.js';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint.js';
+import { insertProcessingKey } from './factories/index.js';
 
 type Line = Record<string, unknown>;
 
@@ -106,12 +107,7 @@ describe('logs: one JSON line per request', () => {
     // A key whose owner died mid-flight: the next request takes it over, and says so in a warning line.
     const second = await call('logs-order-2', 'POST', '/api/v1/orders', { body: { userId, items: [{ name: 'tea', unitPrice: 3000, quantity: 1 }] } });
     const secondPayment = { orderId: second.body.id as number, userId };
-    await db.query(
-      `INSERT INTO idempotency_keys
-         (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-       VALUES (?, ?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 SECOND, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-      [accountId, takenOverKey, requestFingerprint('POST', '/api/v1/payments', secondPayment)],
-    );
+    await insertProcessingKey((sql, params) => db.query(sql, params), accountId, takenOverKey, requestFingerprint('POST', '/api/v1/payments', secondPayment), -1000);
     expect((await call('logs-takeover', 'POST', '/api/v1/payments', { body: secondPayment, key: takenOverKey })).status).toBe(200);
 
     await app.stop();

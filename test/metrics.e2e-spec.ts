@@ -4,7 +4,7 @@ import { connectionOptions } from '../scripts/lib/db-config.js';
 import { IdempotencyPurger } from '../src/idempotency/idempotency-purger.js';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
-import { createOrder, createUser, json, ledgerOf, newKey, pay } from './factories/index.js';
+import { createOrder, createUser, insertProcessingKey, json, ledgerOf, newKey, pay } from './factories/index.js';
 import { startTestApp, type TestApp } from './setup/test-app.js';
 
 /** One sample of a scrape: the metric with every given label (others may be present too). */
@@ -25,12 +25,7 @@ describe('GET /metrics', () => {
   const outcome = (text: string, value: string) => sample(text, 'payonce_idempotency_requests_total', { outcome: value });
   const payments = (text: string, value: string) => sample(text, 'payonce_payments_total', { outcome: value }) ?? 0;
   const insertProcessing = (key: string, body: object, leaseOffsetMs: number) =>
-    t.query(
-      `INSERT INTO idempotency_keys
-         (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-       VALUES (?, ?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
-      [t.account.accountId, key, requestFingerprint('POST', '/api/v1/payments', body), new Date(Date.now() + leaseOffsetMs)],
-    );
+    insertProcessingKey(t.query, t.account.accountId, key, requestFingerprint('POST', '/api/v1/payments', body), leaseOffsetMs);
   const waitForRow = async (sql: string, params: unknown[]) => {
     for (let i = 0; i < 500; i++) {
       if ((await t.query(sql, params)).length > 0) return;
