@@ -4,6 +4,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { appConfig, authConfig, databaseConfig, idempotencyConfig } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { OrderModule } from './order/order.module.js';
 import { PaymentModule } from './payment/payment.module.js';
 import { UserModule } from './user/user.module.js';
@@ -14,6 +15,7 @@ import { UserModule } from './user/user.module.js';
     DatabaseModule,
     AuthModule,
     HealthModule,
+    MetricsModule,
     UserModule,
     OrderModule,
     PaymentModule,

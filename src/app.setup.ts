@@ -1,29 +1,37 @@
-import { RequestMethod, type LogLevel } from '@nestjs/common';
+import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { BEARER_SCHEME } from './auth/access.decorators.js';
 import { errorBody, toErrorResponse } from './common/errors/index.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { parseJsonBody } from './common/http/json-body.parser.js';
+import { routeOf } from './common/http/route-of.js';
 import { JSON_CONTENT_TYPE, sendJson } from './common/http/send-json.js';
-import { RequestIdLogger, requestContext, requestIdFor } from './common/logging/index.js';
+import { createLogger, logRequest, NestPinoLogger, requestContext, requestIdFor } from './common/logging/index.js';
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 export const API_PREFIX = 'api/v1';
-const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 /** How long the rest of a refused body is read and discarded before the connection is dropped. */
 const LINGER_MS = 10_000;
 
 /** Builds the application exactly as it serves traffic; main.ts and the e2e tests both use it. */
 export async function createApp(): Promise<NestFastifyApplication> {
   const config = appConfig();
+  // One logger for Fastify, Nest and the request lines; Fastify's own two lines a request are off (ours says more).
+  const logger = createLogger(config.logLevel, config.logFormat);
   const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // No child logger a request: the logger's mixin adds the request id from the request context.
+    childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
     clientErrorHandler: answerClientError,
@@ -32,14 +40,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     // JSON only, read by our parser below: a form or text body gets 415, not a best guess.
     bodyParser: false,
-    logger: new RequestIdLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) }),
+    logger: new NestPinoLogger(logger),
   });
-  configureApp(app, config);
+  configureApp(app, config, logger);
   await app.init();
   return app;
 }
 
-function configureApp(app: NestFastifyApplication, config: AppConfig): void {
+function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.removeContentTypeParser('text/plain');
   // Our own JSON parser: UTF-8 only, depth bounded, prototype keys refused (see parseJsonBody).
@@ -61,7 +69,16 @@ function configureApp(app: NestFastifyApplication, config: AppConfig): void {
     reply.header('x-request-id', request.id);
     done();
   });
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }, { path: 'health/live', method: RequestMethod.GET }] });
+  // Every answered request, 404s and 401s included: its duration and outcomes counted, and its one log line.
+  const metrics = app.get(MetricsService);
+  fastify.decorateRequest('idempotency', null);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const route = routeOf(request);
+    metrics.observeRequest(request, reply, route);
+    logRequest(logger, request, reply, route);
+    done();
+  });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }, { path: 'health/live', method: RequestMethod.GET }, { path: 'metrics', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableCors({

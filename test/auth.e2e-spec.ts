@@ -153,15 +153,16 @@ describe('who may do what', () => {
     await t.as(`Bearer ${second.key}`).get(`/api/v1/orders/${order.id}`).expect(200);
   });
 
-  it('keeps health and the API documents open', async () => {
+  it('keeps health, metrics and the API documents open', async () => {
     await t.anon().get('/health').expect(200);
     await t.anon().get('/health/live').expect(200);
+    await t.anon().get('/metrics').expect(200);
     await t.anon().get('/docs').expect(200);
     const doc = (await t.anon().get('/docs-json').expect(200)).body;
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     for (const [path, operations] of Object.entries<Record<string, { security?: unknown[]; responses: Record<string, unknown> }>>(doc.paths)) {
       for (const operation of Object.values(operations)) {
-        if (path.startsWith('/health')) expect(operation.security).toBeUndefined();
+        if (path.startsWith('/health') || path === '/metrics') expect(operation.security).toBeUndefined();
         else {
           expect(operation.security).toEqual([{ bearer: [] }]);
           expect(operation.responses).toHaveProperty('401');

@@ -10,6 +10,8 @@ class AppEnv {
   /** Comma-separated origins allowed by CORS, or * for any. */
   @IsString() CORS_ORIGINS: string = '*';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: string = 'log';
+  /** json: one JSON object a line, for machines; pretty: readable lines for a developer's terminal. */
+  @IsIn(['json', 'pretty']) LOG_FORMAT: string = 'json';
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
 }
 
@@ -21,6 +23,7 @@ export const appConfig = registerAs('app', () => {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
     logLevel: env.LOG_LEVEL as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
+    logFormat: env.LOG_FORMAT as 'json' | 'pretty',
   };
 });
 export type AppConfig = ReturnType<typeof appConfig>;

@@ -16,6 +16,16 @@ describe('CompletedResponseCache', () => {
     expect(cache.bytes).toBe(0);
   });
 
+  it('counts hits and misses for /metrics; an expired entry is a miss', () => {
+    const cache = new CompletedResponseCache(10 * ONE_ENTRY);
+    cache.get('k', 0);
+    cache.set('k', entry(1000));
+    cache.get('k', 1);
+    cache.get('k', 2);
+    cache.get('k', 1000);
+    expect({ hits: cache.hits, misses: cache.misses }).toEqual({ hits: 2, misses: 2 });
+  });
+
   it('evicts the least recently used entries beyond its byte capacity', () => {
     const cache = new CompletedResponseCache(2 * ONE_ENTRY);
     cache.set('a', entry(10));

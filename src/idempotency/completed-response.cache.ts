@@ -7,6 +7,14 @@ interface Entry {
   expiresAt: number;
 }
 
+/** What /metrics reads: plain numbers, so a lookup costs an increment and nothing more. */
+export interface ReplayCacheStats {
+  readonly size: number;
+  readonly bytes: number;
+  readonly hits: number;
+  readonly misses: number;
+}
+
 /** What an entry costs beyond its body: key, fingerprint, the Map slot and the objects around them. */
 const ENTRY_OVERHEAD_BYTES = 320;
 
@@ -17,21 +25,28 @@ const ENTRY_OVERHEAD_BYTES = 320;
  * used first out; it keeps its own copy of each body, never a slice that would pin the
  * driver's whole packet buffer.
  */
-export class CompletedResponseCache {
+export class CompletedResponseCache implements ReplayCacheStats {
   private readonly entries = new Map<string, Entry & { bytes: number }>();
   private usedBytes = 0;
+  private hitCount = 0;
+  private missCount = 0;
 
   constructor(private readonly capacityBytes: number) {}
 
   get(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (!entry) return undefined;
+    if (!entry) {
+      this.missCount++;
+      return undefined;
+    }
     this.entries.delete(key);
     if (entry.expiresAt <= now) {
       this.usedBytes -= entry.bytes;
+      this.missCount++;
       return undefined;
     }
     this.entries.set(key, entry); // most recently used goes last
+    this.hitCount++;
     return entry;
   }
 
@@ -59,6 +74,16 @@ export class CompletedResponseCache {
   /** Bytes counted against IDEMPOTENCY_CACHE_BYTES. */
   get bytes(): number {
     return this.usedBytes;
+  }
+
+  /** Lookups answered from memory. */
+  get hits(): number {
+    return this.hitCount;
+  }
+
+  /** Lookups that went on to the database. */
+  get misses(): number {
+    return this.missCount;
   }
 
   private delete(key: string): void {

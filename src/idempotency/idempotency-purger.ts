@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { IdempotencyService } from './idempotency.service.js';
 
 /** Purges expired keys in the background, one bounded run at a time. */
@@ -11,6 +12,7 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly idempotency: IdempotencyService,
+    private readonly metrics: MetricsService,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
   ) {}
 
@@ -30,6 +32,7 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
     this.running ??= this.idempotency
       .purgeExpired()
       .then((deleted) => {
+        this.metrics.countPurgedKeys(deleted);
         if (deleted > 0) this.logger.log(`purged ${deleted} expired idempotency keys`);
       })
       .catch((error: unknown) => this.logger.error(`purge failed: ${String(error)}`))

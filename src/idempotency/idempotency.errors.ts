@@ -21,6 +21,9 @@ export class IdempotencyKeyInProgressError extends DomainError {
   }
 }
 
+/** The claim's lease ran out and another request took the key over: this outcome is not stored. */
+export class IdempotencyLeaseLostError extends IdempotencyKeyInProgressError {}
+
 export class IdempotencyKeyReusedError extends DomainError {
   readonly code = 'IDEMPOTENCY_KEY_REUSED';
   readonly kind = 'unprocessable';

@@ -7,7 +7,7 @@ import { PreparedResponse } from '../common/http/prepared-response.js';
 import type { TransactionRunner } from '../common/transaction/index.js';
 import { OrderNotFoundError } from '../order/order.errors.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
-import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
+import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IDEMPOTENT_OPTIONS } from './idempotent.options.js';
 import type { IdempotencyService, Resolution } from './idempotency.service.js';
 import { storeJson } from './stored-response.js';
@@ -36,7 +36,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
     transactions as unknown as TransactionRunner,
   );
   const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Buffer>;
-  return { idempotency, run, reply };
+  return { idempotency, run, reply, request: request as typeof request & { idempotency?: unknown } };
 }
 
 describe('IdempotencyInterceptor', () => {
@@ -91,13 +91,35 @@ describe('IdempotencyInterceptor', () => {
     expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 });
   });
 
-  it('does not store the outcome of a claim that lost its lease', async () => {
-    const { idempotency, run } = setUp();
-    const lost = new IdempotencyKeyInProgressError(1);
+  it('does not store the outcome of a claim that lost its lease, and notes it as fenced', async () => {
+    const { idempotency, run, request } = setUp();
+    const lost = new IdempotencyLeaseLostError(1);
     idempotency.complete.mockImplementationOnce(async (_claim: unknown, _response: unknown) => {
       throw lost;
     });
     await expect(run(() => of({ id: 1 }))).rejects.toBe(lost);
     expect(idempotency.complete).toHaveBeenCalledTimes(1);
+    expect(request.idempotency).toEqual({ outcome: 'fenced', key: 'k1' });
+  });
+
+  it('notes what the key led to on the request, for its log line and /metrics', async () => {
+    const claim = { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 2, fingerprint: 'f', expiresAt: 1 };
+    const fresh = setUp();
+    await fresh.run(() => of({ id: 1 }));
+    expect(fresh.request.idempotency).toEqual({ outcome: 'new', key: 'k1' });
+    const replayed = setUp({ outcome: 'cached', response: storeJson(200, { id: 1 }) });
+    await replayed.run(() => of('must not run'));
+    expect(replayed.request.idempotency).toEqual({ outcome: 'replayed', key: 'k1' });
+    const takenOver = setUp({ outcome: 'new', claim, takenOver: true });
+    await takenOver.run(() => of({ id: 1 }));
+    expect(takenOver.request.idempotency).toEqual({ outcome: 'taken_over', key: 'k1' });
+    const inFlight = setUp();
+    inFlight.idempotency.resolve.mockRejectedValueOnce(new IdempotencyKeyInProgressError(1));
+    await expect(inFlight.run(() => of('must not run'))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+    expect(inFlight.request.idempotency).toEqual({ outcome: 'in_progress', key: 'k1' });
+    const twice = setUp();
+    twice.request.raw.rawHeaders = ['Idempotency-Key', 'k1', 'Idempotency-Key', 'k2'];
+    await expect(twice.run(() => of('must not run'))).rejects.toThrow();
+    expect(twice.request.idempotency).toEqual({ outcome: 'invalid', key: undefined });
   });
 });

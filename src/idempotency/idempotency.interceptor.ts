@@ -4,9 +4,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
+import { shortHash } from '../common/logging/index.js';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
-import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
+import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.js';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 import { requestFingerprint } from './request-fingerprint.js';
@@ -14,6 +16,14 @@ import { sendStored, storeJson, type StoredResponse } from './stored-response.js
 
 /** Business outcomes are final and replayed like a success; invalid input and server faults are not stored. */
 const STORED_ERROR_KINDS = new Set<DomainErrorKind>(['forbidden', 'not_found', 'conflict', 'unprocessable']);
+
+/** A refusal's outcome for the log line and /metrics (a database fault is none of them). */
+function refusalOutcome(error: unknown): IdempotencyOutcome | undefined {
+  if (error instanceof IdempotencyLeaseLostError) return 'fenced';
+  if (error instanceof IdempotencyKeyInProgressError) return 'in_progress';
+  if (error instanceof IdempotencyKeyReusedError) return 'reused';
+  return undefined;
+}
 
 function isStoredOutcome(error: unknown): error is DomainError {
   return error instanceof DomainError && STORED_ERROR_KINDS.has(error.kind) && !(error instanceof IdempotencyKeyInProgressError);
@@ -38,19 +48,34 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, context.getHandler());
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    const key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
+    let key: string | null;
+    try {
+      key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
+    } catch (error) {
+      noteIdempotency(request, 'invalid');
+      throw error;
+    }
     if (key === null) return next.handle();
+    const noteRefusal = (error: unknown): never => {
+      const outcome = refusalOutcome(error);
+      if (outcome) noteIdempotency(request, outcome, key);
+      throw error;
+    };
 
     // The guard ran first: a key belongs to its caller, so two callers' equal strings never meet.
     const caller = request.caller!;
     const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
-    const resolution = await this.idempotency.resolve(scope, key, fingerprint, `${request.method} ${request.url}`);
+    const resolution = await this.idempotency.resolve(scope, key, fingerprint, `${request.method} ${request.url}`).catch(noteRefusal);
     const routeStatus = options.status;
     const reply = http.getResponse<FastifyReply>();
-    if (resolution.outcome === 'cached') return of(sendStored(reply, resolution.response, routeStatus, true));
+    if (resolution.outcome === 'cached') {
+      noteIdempotency(request, 'replayed', key);
+      return of(sendStored(reply, resolution.response, routeStatus, true));
+    }
 
-    const stored = await this.idempotency.track(this.runClaimed(resolution.claim, routeStatus, next));
+    noteIdempotency(request, resolution.takenOver ? 'taken_over' : 'new', key);
+    const stored = await this.idempotency.track(this.runClaimed(resolution.claim, routeStatus, next)).catch(noteRefusal);
     return of(sendStored(reply, stored, routeStatus, false));
   }
 
@@ -65,7 +90,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     } catch (error) {
       if (!isStoredOutcome(error)) {
-        await this.idempotency.release(claim).catch((releaseError: unknown) => this.logger.error(`could not release key ${claim.key}: ${String(releaseError)}`));
+        await this.idempotency.release(claim).catch((releaseError: unknown) => this.logger.error({ msg: `could not release the key: ${String(releaseError)}`, keyHash: shortHash(claim.key) }));
         throw error;
       }
       // The business transaction rolled back; its answer is final all the same, so it is kept.

@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { shortHash } from '../common/logging/index.js';
 import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
-import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError } from './idempotency.errors.js';
-import { CompletedResponseCache } from './completed-response.cache.js';
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
+import { CompletedResponseCache, type ReplayCacheStats } from './completed-response.cache.js';
 import { IdempotencyRepository, type KeyScope } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
@@ -21,7 +22,8 @@ export interface Claim {
   expiresAt: number;
 }
 
-export type Resolution = { outcome: 'new'; claim: Claim } | { outcome: 'cached'; response: StoredResponse };
+/** takenOver: the key's earlier owner let its lease run out, and this request runs in its place. */
+export type Resolution = { outcome: 'new'; claim: Claim; takenOver?: true } | { outcome: 'cached'; response: StoredResponse };
 
 /**
  * Decides what a request with an Idempotency-Key may do: run (new), be answered from the
@@ -65,14 +67,19 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   async complete(claim: Claim, response: StoredResponse): Promise<void> {
     const stored = await this.keys.complete(claim.scope, claim.key, claim.token, response);
     if (!stored) {
-      this.logger.warn(`lease on key ${claim.key} was taken over (token ${claim.token} is stale); discarding this outcome`);
-      throw new IdempotencyKeyInProgressError(RETRY_AFTER_SECONDS);
+      this.logger.warn({ msg: 'lease was taken over; discarding this outcome', event: 'idempotency.fenced', keyHash: shortHash(claim.key), staleToken: claim.token });
+      throw new IdempotencyLeaseLostError(RETRY_AFTER_SECONDS);
     }
   }
 
   /** Call once the completion has committed: retries of this key on this process are answered from memory. */
   remember(claim: Claim, response: StoredResponse): void {
     this.completed.set(cacheKeyOf(claim.scope, claim.key), { fingerprint: claim.fingerprint, response, expiresAt: claim.expiresAt });
+  }
+
+  /** Sizes and hit counts of the replays kept in memory, for /metrics. */
+  get replayCache(): ReplayCacheStats {
+    return this.completed;
   }
 
   /** Runs the work of a claimed key, counted so that shutdown can wait for it. */
@@ -133,9 +140,9 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     // A live request finishes in milliseconds, so the client should look again soon, not wait out the lease.
     if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.min(RETRY_AFTER_SECONDS, Math.ceil(leaseLeftMs / 1000)));
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
-    this.logger.warn(`lease on key ${key} expired; taking it over from token ${record.fencingToken}`);
+    this.logger.warn({ msg: 'lease expired; taking the key over', event: 'idempotency.taken_over', keyHash: shortHash(key), staleToken: record.fencingToken });
     const token = this.keys.reclaim(record, fields);
-    return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: record.expiresAt.getTime() } };
+    return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: record.expiresAt.getTime() }, takenOver: true };
   }
 
   private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {

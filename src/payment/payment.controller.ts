@@ -2,9 +2,11 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { DomainError } from '../common/errors/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { CreatePaymentDto } from './dto/create-payment.dto.js';
 import { PaymentResponse } from './dto/payment.response.js';
 import { PaymentService } from './payment.service.js';
@@ -13,7 +15,10 @@ import { PaymentService } from './payment.service.js';
 @Authenticated()
 @Controller('payments')
 export class PaymentController {
-  constructor(private readonly payments: PaymentService) {}
+  constructor(
+    private readonly payments: PaymentService,
+    private readonly metrics: MetricsService,
+  ) {}
 
   @Post()
   @Idempotent({ required: true, status: HttpStatus.OK })
@@ -28,7 +33,15 @@ export class PaymentController {
   @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
   @ApiErrorResponses(400, 413, 503)
   async pay(@CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
-    return PaymentResponse.of(await this.payments.pay(caller, dto.orderId, dto.userId));
+    try {
+      const payment = await this.payments.pay(caller, dto.orderId, dto.userId);
+      this.metrics.countPayment(payment.status);
+      return PaymentResponse.of(payment);
+    } catch (error) {
+      // Codes are a fixed list; anything else is one label, never an error message.
+      this.metrics.countPayment(error instanceof DomainError ? error.code : 'ERROR');
+      throw error;
+    }
   }
 
   @Get(':id')

@@ -62,3 +62,13 @@ export async function ledgerOf(t: TestApp, userId: number) {
   );
   return { balance: Number(row.balance), payments: Number(row.payments), paid: Number(row.paid ?? 0) };
 }
+
+/** A key claimed by a request that is still running (lease ahead) or whose process died (lease behind). */
+export function insertProcessingKey(run: (sql: string, params: unknown[]) => Promise<unknown>, accountId: number, key: string, fingerprint: string, leaseOffsetMs: number) {
+  return run(
+    `INSERT INTO idempotency_keys
+       (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+     VALUES (?, ?, ?, 'POST /api/v1/payments', 'PROCESSING', 1, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+    [accountId, key, fingerprint, new Date(Date.now() + leaseOffsetMs)],
+  );
+}

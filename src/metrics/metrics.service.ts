@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { IDEMPOTENCY_OUTCOMES } from '../idempotency/idempotency-outcome.js';
+import { IdempotencyService } from '../idempotency/idempotency.service.js';
+
+/** Seconds; few buckets, so a scrape stays small: a payment takes milliseconds, a stuck one seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** The counts mysql2's pool keeps and does not publish (TypeORM's driver holds one such pool). */
+interface MysqlPoolInternals {
+  config: { connectionLimit: number };
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+}
+
+type Child = { observe(seconds: number): void };
+
+/**
+ * Every metric /metrics exports, in a registry of this app's own (two apps in one process, as the
+ * tests make, do not collide). No label takes an unbounded value: routes are patterns, outcomes
+ * and codes come from fixed lists, and nothing carries a key, an id or an account.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly requestDuration = new Histogram({
+    name: 'payonce_http_request_duration_seconds',
+    help: 'Time to answer a request, by method, route pattern (or "unmatched") and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: DURATION_BUCKETS,
+    registers: [this.registry],
+  });
+  /** method → route → status → histogram child, so an observation allocates no labels object. */
+  private readonly durationChildren = new Map<string, Map<string, Map<number, Child>>>();
+  private readonly idempotencyOutcomes = new Counter({
+    name: 'payonce_idempotency_requests_total',
+    help: 'Requests with an Idempotency-Key by what the key led to (each request once, by its last outcome)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly outcomeChildren = new Map(IDEMPOTENCY_OUTCOMES.map((outcome) => [outcome, this.idempotencyOutcomes.labels(outcome)]));
+  private readonly payments = new Counter({
+    name: 'payonce_payments_total',
+    help: 'Payments decided (replays excluded), by outcome: COMPLETED or the business error code',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  private readonly purgedKeys = new Counter({ name: 'payonce_idempotency_keys_purged_total', help: 'Expired idempotency keys deleted', registers: [this.registry] });
+  private readonly reapedKeys = new Counter({
+    name: 'payonce_idempotency_keys_reaped_total',
+    help: 'Abandoned PROCESSING idempotency keys reaped',
+    registers: [this.registry],
+  });
+
+  constructor(dataSource: DataSource, idempotency: IdempotencyService) {
+    collectDefaultMetrics({ register: this.registry });
+    for (const outcome of IDEMPOTENCY_OUTCOMES) this.idempotencyOutcomes.inc({ outcome }, 0);
+    this.payments.inc({ outcome: 'COMPLETED' }, 0);
+    this.registerReplayCache(idempotency);
+    this.registerPool(dataSource);
+  }
+
+  /** Called once per answered request, 404s and 401s included. */
+  observeRequest(request: FastifyRequest, reply: FastifyReply, route: string): void {
+    this.durationChild(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
+    if (request.idempotency) this.outcomeChildren.get(request.idempotency.outcome)!.inc();
+  }
+
+  /** A payment that ran (not a replay): COMPLETED, or the code of the business error that answered it. */
+  countPayment(outcome: string): void {
+    this.payments.inc({ outcome });
+  }
+
+  countPurgedKeys(count: number): void {
+    if (count > 0) this.purgedKeys.inc(count);
+  }
+
+  /** For the reaper of abandoned PROCESSING keys. */
+  countReapedKeys(count: number): void {
+    if (count > 0) this.reapedKeys.inc(count);
+  }
+
+  /** The Prometheus text of every metric. */
+  scrape(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private durationChild(method: string, route: string, status: number): Child {
+    let byRoute = this.durationChildren.get(method);
+    if (!byRoute) this.durationChildren.set(method, (byRoute = new Map()));
+    let byStatus = byRoute.get(route);
+    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    let child = byStatus.get(status);
+    if (!child) byStatus.set(status, (child = this.requestDuration.labels(method, route, String(status))));
+    return child;
+  }
+
+  private registerReplayCache(idempotency: IdempotencyService): void {
+    const cache = () => idempotency.replayCache;
+    const registers = [this.registry];
+    // The cache keeps plain counts (an increment per lookup); the scrape copies them in.
+    new Counter({
+      name: 'payonce_replay_cache_hits_total',
+      help: 'Replays answered from this process\'s memory',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cache().hits);
+      },
+    });
+    new Counter({
+      name: 'payonce_replay_cache_misses_total',
+      help: 'Key lookups the memory could not answer (first requests included), which went on to the database',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(cache().misses);
+      },
+    });
+    new Gauge({ name: 'payonce_replay_cache_entries', help: 'Completed responses kept in memory', registers, collect() { this.set(cache().size); } });
+    new Gauge({
+      name: 'payonce_replay_cache_bytes',
+      help: 'Bytes counted against IDEMPOTENCY_CACHE_BYTES',
+      registers,
+      collect() {
+        this.set(cache().bytes);
+      },
+    });
+  }
+
+  private registerPool(dataSource: DataSource): void {
+    const pool = () => (dataSource.driver as unknown as { pool?: MysqlPoolInternals }).pool;
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: (pool: MysqlPoolInternals) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          const current = pool();
+          this.set(current ? read(current) : 0);
+        },
+      });
+    gauge('payonce_db_pool_connections_in_use', 'Pool connections lent out to a query or transaction', (p) => p._allConnections.length - p._freeConnections.length);
+    gauge('payonce_db_pool_connections_idle', 'Open pool connections waiting to be lent', (p) => p._freeConnections.length);
+    gauge('payonce_db_pool_requests_waiting', 'Requests queued for a connection because all are in use', (p) => p._connectionQueue.length);
+    gauge('payonce_db_pool_connections_max', 'DB_POOL_SIZE: the most connections the pool opens', (p) => p.config.connectionLimit);
+  }
+}
