@@ -10,10 +10,15 @@ export function loadDotEnv(path = '.env') {
   }
 }
 
+/** DB_HOST may list several servers (`host:port,host:port`, a cluster's nodes): these tools use the first. */
+export function firstHost(env = process.env) {
+  const [host, port] = (env.DB_HOST ?? '127.0.0.1').split(',')[0].trim().split(':');
+  return { host, port: Number(port ?? env.DB_PORT ?? 3307) };
+}
+
 export function connectionOptions(env = process.env) {
   return {
-    host: env.DB_HOST ?? '127.0.0.1',
-    port: Number(env.DB_PORT ?? 3307),
+    ...firstHost(env),
     user: env.DB_USER ?? 'payonce',
     password: env.DB_PASSWORD ?? 'payonce',
     database: env.DB_NAME ?? 'payonce',
