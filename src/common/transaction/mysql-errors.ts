@@ -14,3 +14,22 @@ export function mysqlErrno(error: unknown): number | undefined {
 
 /** True when a query failed because a unique key already holds the value. */
 export const isDuplicateEntry = (error: unknown): boolean => mysqlErrno(error) === ER_DUP_ENTRY;
+
+/** Why a transaction is worth running again: another transaction was in the way. */
+export type RetryReason = 'deadlock' | 'lock_wait' | 'certification';
+
+/** The failed statement ended the transaction: InnoDB never reports a deadlock there, Galera's certification does. */
+const FAILED_AT_COMMIT = /\bCOMMIT\s*;?\s*$/i;
+
+/**
+ * What stopped a transaction, when running it again may succeed. Galera answers 1213 with
+ * InnoDB's deadlock text both when certification refuses a COMMIT (another node committed a
+ * conflicting write set first) and when such a write set aborts a transaction mid-way; only the
+ * first is told apart, by the statement that failed, and the second reads as a deadlock.
+ */
+export function retryReason(error: unknown): RetryReason | undefined {
+  const errno = mysqlErrno(error);
+  if (errno === ER_LOCK_WAIT_TIMEOUT) return 'lock_wait';
+  if (errno !== ER_LOCK_DEADLOCK) return undefined;
+  return FAILED_AT_COMMIT.test((error as QueryFailedError).query ?? '') ? 'certification' : 'deadlock';
+}
