@@ -18,8 +18,13 @@ describe('retryReason', () => {
     expect(retryReason(failed(1205, 'COMMIT'))).toBe('lock_wait');
   });
 
+  it('retries a duplicate key raised at COMMIT (the new attempt sees the winner), not one raised by a statement', () => {
+    expect(retryReason(failed(1062, 'INSERT INTO idempotency_keys VALUES (1);\nCOMMIT'))).toBe('duplicate_at_commit');
+    expect(retryReason(failed(1062, 'INSERT INTO payments VALUES (1)'))).toBeUndefined();
+  });
+
   it('gives no reason for errors that running again would not cure', () => {
-    expect(retryReason(failed(1062, 'INSERT INTO payments VALUES (1);\nCOMMIT'))).toBeUndefined();
+    expect(retryReason(failed(1146, 'SELECT 1 FROM missing;\nCOMMIT'))).toBeUndefined();
     expect(retryReason(new Error('connect ECONNREFUSED'))).toBeUndefined();
     expect(retryReason(undefined)).toBeUndefined();
   });

@@ -72,6 +72,19 @@ describe('TransactionRunner', () => {
     expect(warnings.join()).not.toMatch(/deadlock/);
   });
 
+  it('runs the transaction again when a duplicate key surfaces at COMMIT, as TiDB may report one; the rerun sees the winner', async () => {
+    let commits = 0;
+    const { dataSource, createQueryRunner } = fakeDataSource((sql) => (sql.endsWith('COMMIT') && commits++ === 0 ? mysqlError(1062, sql) : undefined));
+    let attempts = 0;
+    const answer = await new TransactionRunner(dataSource).runNew(async (session) => {
+      attempts++;
+      session.defer('INSERT INTO idempotency_keys VALUES (1)');
+      return attempts === 1 ? 'claimed' : 'found the winner';
+    });
+    expect(answer).toBe('found the winner');
+    expect(createQueryRunner).toHaveBeenCalledTimes(2);
+  });
+
   it('gives up after three attempts with DATABASE_BUSY (503), never the SQL error', async () => {
     const { dataSource } = fakeDataSource((sql) => (sql.includes('COMMIT') ? mysqlError(1213) : undefined));
     await expect(new TransactionRunner(dataSource).runNew(async () => 'paid')).rejects.toBeInstanceOf(DatabaseBusyError);

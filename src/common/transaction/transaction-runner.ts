@@ -11,6 +11,7 @@ const DESCRIBED: Record<RetryReason, string> = {
   deadlock: 'a deadlock (MySQL error 1213)',
   lock_wait: 'a lock wait timeout (MySQL error 1205)',
   certification: 'a certification conflict (error 1213 at COMMIT: another cluster node committed a conflicting write first)',
+  duplicate_at_commit: 'a duplicate key at COMMIT (MySQL error 1062: another transaction inserted the same key first)',
 };
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
@@ -70,7 +71,9 @@ export class TransactionRunner {
           this.logger.warn(`transaction hit ${DESCRIBED[reason]} on its last attempt (${attempt} of ${MAX_ATTEMPTS}); answering DATABASE_BUSY`);
           throw new DatabaseBusyError();
         }
-        this.logger.warn(`transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
+        // Two first requests with one key meet as a duplicate at COMMIT all the time: not worth a warning.
+        const level = reason === 'duplicate_at_commit' ? 'debug' : 'warn';
+        this.logger[level](`transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       } finally {
         await transaction.release();
