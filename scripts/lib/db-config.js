@@ -34,3 +34,10 @@ export function testDatabaseName(env = process.env) {
   if (!/test/i.test(name)) throw new Error(`Refusing to use database "${name}" for tests: its name must contain "test"`);
   return name;
 }
+
+/** Drops every table of the connection's database (a test database: the migrations build it anew). */
+export async function dropAllTables(connection) {
+  const [tables] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+  await connection.query('SET FOREIGN_KEY_CHECKS = 0');
+  for (const { name } of tables) await connection.query(`DROP TABLE \`${name}\``);
+}

@@ -1,7 +1,7 @@
 // Plain JavaScript: jest loads its global setup outside the TypeScript transform.
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import { loadDotEnv, testDatabaseName } from '../../scripts/lib/db-config.js';
+import { dropAllTables, loadDotEnv, testDatabaseName } from '../../scripts/lib/db-config.js';
 
 /** Starts the cluster (a no-op for nodes already running) and empties its test database, so migrations build it anew. */
 export default async function globalSetup() {
@@ -15,9 +15,7 @@ export default async function globalSetup() {
     database: testDatabaseName(),
   });
   try {
-    const [tables] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
-    await connection.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const { name } of tables) await connection.query(`DROP TABLE \`${name}\``);
+    await dropAllTables(connection);
   } finally {
     await connection.end();
   }
