@@ -143,17 +143,23 @@ launch() { # $1 = node, $2.. extra flags; returns once the node is Synced
 any_running() { local i; for i in "${nodes[@]}"; do node_pid "$i" >/dev/null && return 0; done; return 1; }
 
 # The node to found the cluster with: the one Galera marked safe to bootstrap (the last to stop),
-# else node 1 (after a crash of every node; a development cluster may lose the last second).
+# else, after a crash of every node, the one that had committed most (so nothing committed is lost).
 bootstrap_node() {
-  local i
+  local i best=1 best_seqno=-2 position seqno
   for i in "${nodes[@]}"; do
     grep -qs '^safe_to_bootstrap: *1' "$(node_dir "$i")/data/grastate.dat" && { echo "$i"; return; }
   done
-  if [ -f "$(node_dir 1)/data/grastate.dat" ]; then
-    say "no node is marked safe to bootstrap (all crashed): founding the cluster on node 1"
-    sed -i 's/^safe_to_bootstrap: *0/safe_to_bootstrap: 1/' "$(node_dir 1)/data/grastate.dat"
-  fi
-  echo 1
+  [ -f "$(node_dir 1)/data/grastate.dat" ] || { echo 1; return; } # a new cluster
+  for i in "${nodes[@]}"; do
+    [ -f "$(node_dir "$i")/my.cnf" ] || continue
+    position="$(recovered_position "$i")"
+    seqno="${position##*:}"
+    [ -n "$position" ] || seqno="$(sed -n 's/^seqno: *//p' "$(node_dir "$i")/data/grastate.dat" 2>/dev/null)"
+    if [ "${seqno:--2}" -gt "$best_seqno" ]; then best="$i"; best_seqno="$seqno"; fi
+  done
+  say "no node is marked safe to bootstrap (all crashed): founding the cluster on node $best (seqno $best_seqno)"
+  sed -i 's/^safe_to_bootstrap: *0/safe_to_bootstrap: 1/' "$(node_dir "$best")/data/grastate.dat"
+  echo "$best"
 }
 
 start_node() { # $1 = node: joins the running cluster
