@@ -15,6 +15,15 @@ type Callback = (error: NodeJS.ErrnoException | null, connection?: mysql.PoolCon
  * to its own node once it has rejoined. Connections already open on a server that died fail
  * with it; the pool drops them and the next one comes from the next server.
  */
+/** True unless the server is a Galera node (wsrep_on) that may not serve queries yet; a server that cannot say is not ready. */
+function galeraReady(connection: mysql.PoolConnection, done: (ready: boolean) => void): void {
+  connection.query<mysql.RowDataPacket[]>("SHOW VARIABLES LIKE 'wsrep_on'", (error, variables) => {
+    if (error) return done(false);
+    if (variables.length === 0 || variables[0].Value !== 'ON') return done(true); // not a cluster node: MySQL, or MariaDB alone
+    connection.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'wsrep_ready'", (statusError, status) => done(!statusError && status[0]?.Value === 'ON'));
+  });
+}
+
 export function failoverDriver(hosts: DatabaseHost[], retryMs: number) {
   return {
     ...mysql,
@@ -39,8 +48,8 @@ export function failoverDriver(hosts: DatabaseHost[], retryMs: number) {
         candidates.getConnection((error, connection) => {
           if (error || ready.has(connection)) return callback(error, connection);
           // Once per connection: a Galera node accepts connections before it may serve them (error 1047 on every query).
-          connection.query<mysql.RowDataPacket[]>("SHOW STATUS LIKE 'wsrep_ready'", (statusError, rows) => {
-            if (!statusError && (rows.length === 0 || rows[0].Value === 'ON')) {
+          galeraReady(connection, (isReady) => {
+            if (isReady) {
               ready.add(connection);
               return callback(null, connection);
             }
