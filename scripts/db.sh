@@ -6,14 +6,9 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-
-# Read KEY=VALUE lines from .env without overriding what the environment already says.
-if [ -f .env ]; then
-  while IFS='=' read -r key value; do
-    [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
-    [ -n "${!key+x}" ] || export "$key=$value"
-  done < .env
-fi
+# shellcheck source=lib/mariadb.sh
+source "$root/scripts/lib/mariadb.sh"
+load_dotenv
 
 data_dir="$root/.data/mysql"
 run_dir="$root/.data/run"
@@ -28,37 +23,18 @@ test_db_name="${DB_TEST_NAME:-payonce_test}"
 
 say() { echo "[db] $*" >&2; }
 
-find_bin() { # first of the given names on PATH or in sbin
-  for name in "$@"; do
-    for dir in "" /usr/sbin/ /usr/local/sbin/ /usr/local/mysql/bin/; do
-      if [ -z "$dir" ]; then command -v "$name" 2>/dev/null && return 0
-      elif [ -x "$dir$name" ]; then echo "$dir$name"; return 0; fi
-    done
-  done
-  return 1
-}
-
 ensure_binaries() {
   if server_bin="$(find_bin mariadbd mysqld)" && client_bin="$(find_bin mariadb mysql)"; then return 0; fi
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     say "no MariaDB/MySQL server found: installing Debian's mariadb-server (about 30 s)"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >/dev/null
-    apt-get install -y -qq mariadb-server >/dev/null
+    apt_install mariadb-server
     server_bin="$(find_bin mariadbd mysqld)" && client_bin="$(find_bin mariadb mysql)" && return 0
   fi
   say "No MariaDB/MySQL server is installed. Install one (Debian/Ubuntu: sudo apt-get install mariadb-server), or set DB_HOST, DB_PORT, DB_USER, DB_PASSWORD and DB_NAME to use an existing server."
   exit 1
 }
 
-server_pid() { # prints the pid of our running server, or fails
-  [ -f "$pid_file" ] || return 1
-  local pid state; pid="$(cat "$pid_file" 2>/dev/null)"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  # A killed server can linger as a zombie (where nothing reaps it), and a stale pid can be reused.
-  state="$(awk '/^State:/ {print $2}' "/proc/$pid/status" 2>/dev/null)"
-  [[ "$state" != Z ]] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" =~ ^(mariadbd|mysqld)$ ]] && echo "$pid"
-}
+server_pid() { live_server_pid "$pid_file"; } # prints the pid of our running server, or fails
 
 client() { "$client_bin" --no-defaults --protocol=socket --socket="$socket" -uroot "$@"; }
 
@@ -102,14 +78,7 @@ start() {
     sleep 0.2
   done
   client -e 'SELECT 1' >/dev/null 2>&1 || { say "server did not start; see .data/mysqld.log:"; tail -20 "$log_file" >&2; exit 1; }
-  client <<SQL
-CREATE DATABASE IF NOT EXISTS \`$db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE DATABASE IF NOT EXISTS \`$test_db_name\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
-CREATE USER IF NOT EXISTS '$db_user'@'127.0.0.1' IDENTIFIED BY '$db_password';
-CREATE USER IF NOT EXISTS '$db_user'@'localhost' IDENTIFIED BY '$db_password';
-GRANT ALL PRIVILEGES ON \`$db_name\`.* TO '$db_user'@'127.0.0.1', '$db_user'@'localhost';
-GRANT ALL PRIVILEGES ON \`$test_db_name\`.* TO '$db_user'@'127.0.0.1', '$db_user'@'localhost';
-SQL
+  create_project_databases "$db_name" "$test_db_name" "$db_user" "$db_password"
   say "private server running on 127.0.0.1:$port (pid $(cat "$pid_file")), databases $db_name and $test_db_name"
 }
 
@@ -117,9 +86,7 @@ stop() {
   if [ -n "${DB_HOST:-}" ]; then say "DB_HOST is set: the external server is not ours to stop"; return 0; fi
   local pid
   if ! pid="$(server_pid)"; then say "private server is not running"; rm -f "$pid_file" "$socket"; return 0; fi
-  kill "$pid"
-  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid"; fi
+  stop_server_pid "$pid"
   rm -f "$pid_file" "$socket"
   say "private server stopped"
 }

@@ -10,10 +10,15 @@ export function loadDotEnv(path = '.env') {
   }
 }
 
+/** DB_HOST may list several servers (`host:port,host:port`, a cluster's nodes): these tools use the first. */
+export function firstHost(env = process.env) {
+  const [host, port] = (env.DB_HOST ?? '127.0.0.1').split(',')[0].trim().split(':');
+  return { host, port: Number(port ?? env.DB_PORT ?? 3307) };
+}
+
 export function connectionOptions(env = process.env) {
   return {
-    host: env.DB_HOST ?? '127.0.0.1',
-    port: Number(env.DB_PORT ?? 3307),
+    ...firstHost(env),
     user: env.DB_USER ?? 'payonce',
     password: env.DB_PASSWORD ?? 'payonce',
     database: env.DB_NAME ?? 'payonce',
@@ -28,4 +33,11 @@ export function testDatabaseName(env = process.env) {
   const name = env.DB_TEST_NAME ?? 'payonce_test';
   if (!/test/i.test(name)) throw new Error(`Refusing to use database "${name}" for tests: its name must contain "test"`);
   return name;
+}
+
+/** Drops every table of the connection's database (a test database: the migrations build it anew). */
+export async function dropAllTables(connection) {
+  const [tables] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+  await connection.query('SET FOREIGN_KEY_CHECKS = 0');
+  for (const { name } of tables) await connection.query(`DROP TABLE \`${name}\``);
 }

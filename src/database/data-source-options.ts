@@ -2,18 +2,13 @@ import mysql from 'mysql2/promise';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config.js';
 import { ENTITIES } from './entities.js';
+import { connectToFirstHost, failoverOptions } from './failover-pool.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 /** MariaDB rejects the FOR SHARE that TypeORM's mysql dialect emits, so the dialect follows the server. */
 export async function detectDriverType(db: DatabaseConfig): Promise<'mysql' | 'mariadb'> {
   if (db.type) return db.type;
-  const connection = await mysql.createConnection({
-    host: db.host,
-    port: db.port,
-    user: db.username,
-    password: db.password,
-    connectTimeout: 5000,
-  });
+  const connection = await connectToFirstHost(db);
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
     return String(rows[0].version).toLowerCase().includes('mariadb') ? 'mariadb' : 'mysql';
@@ -43,5 +38,6 @@ export async function buildDataSourceOptions(db: DatabaseConfig): Promise<DataSo
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: db.logging,
+    ...failoverOptions(db),
   };
 }

@@ -1,7 +1,7 @@
 // Plain JavaScript: jest loads its global setup outside the TypeScript transform.
 import { execFileSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
-import { connectionOptions, loadDotEnv, testDatabaseName } from '../../scripts/lib/db-config.js';
+import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from '../../scripts/lib/db-config.js';
 
 /**
  * Starts the database (a no-op when it already runs or DB_HOST is set) and empties the test
@@ -12,9 +12,7 @@ export default async function globalSetup() {
   loadDotEnv(); // the same .env that db.sh and the app read
   const connection = await mysql.createConnection({ ...connectionOptions(), database: testDatabaseName() });
   try {
-    const [tables] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
-    await connection.query('SET FOREIGN_KEY_CHECKS = 0');
-    for (const { name } of tables) await connection.query(`DROP TABLE \`${name}\``);
+    await dropAllTables(connection);
   } finally {
     await connection.end();
   }

@@ -3,7 +3,7 @@ import { QueryFailedError, type DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
 import { TransactionRunner } from './transaction-runner.js';
 
-const mysqlError = (errno: number) => new QueryFailedError('UPDATE users …', [], Object.assign(new Error(`errno ${errno}`), { errno }));
+const mysqlError = (errno: number, sql = 'UPDATE users …') => new QueryFailedError(sql, [], Object.assign(new Error(`errno ${errno}`), { errno }));
 
 /** A DataSource whose connections record every round trip; `fail` decides which round trip throws. */
 function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED') {
@@ -58,6 +58,31 @@ describe('TransactionRunner', () => {
     expect(result).toBe('paid');
     expect(createQueryRunner).toHaveBeenCalledTimes(3);
     expect(roundTrips.filter((sql) => sql === 'ROLLBACK')).toHaveLength(2);
+  });
+
+  it('names a 1213 at COMMIT a certification conflict in its log, and retries it the same bounded way', async () => {
+    let refused = 0;
+    const { dataSource, createQueryRunner } = fakeDataSource((sql) => (sql.endsWith('COMMIT') && refused++ < 2 ? mysqlError(1213, sql) : undefined));
+    const runner = new TransactionRunner(dataSource);
+    const warnings: string[] = [];
+    jest.spyOn((runner as unknown as { logger: { warn: (line: string) => void } }).logger, 'warn').mockImplementation((line) => void warnings.push(line));
+    await expect(runner.runNew(async (session) => session.defer('UPDATE users SET balance = 1'))).resolves.toBeUndefined();
+    expect(createQueryRunner).toHaveBeenCalledTimes(3);
+    expect(warnings).toEqual([expect.stringMatching(/certification conflict.*attempt 1 of 3/), expect.stringMatching(/certification conflict.*attempt 2 of 3/)]);
+    expect(warnings.join()).not.toMatch(/deadlock/);
+  });
+
+  it('runs the transaction again when a duplicate key surfaces at COMMIT, as TiDB may report one; the rerun sees the winner', async () => {
+    let commits = 0;
+    const { dataSource, createQueryRunner } = fakeDataSource((sql) => (sql.endsWith('COMMIT') && commits++ === 0 ? mysqlError(1062, sql) : undefined));
+    let attempts = 0;
+    const answer = await new TransactionRunner(dataSource).runNew(async (session) => {
+      attempts++;
+      session.defer('INSERT INTO idempotency_keys VALUES (1)');
+      return attempts === 1 ? 'claimed' : 'found the winner';
+    });
+    expect(answer).toBe('found the winner');
+    expect(createQueryRunner).toHaveBeenCalledTimes(2);
   });
 
   it('gives up after three attempts with DATABASE_BUSY (503), never the SQL error', async () => {

@@ -2,12 +2,17 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
-import { ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, mysqlErrno } from './mysql-errors.js';
+import { retryReason, type RetryReason } from './mysql-errors.js';
 import { BatchedTransaction, type SqlSession } from './sql-session.js';
 
-/** Errors that mean "another transaction was in the way": safe to run the whole transaction again. */
-const RETRYABLE = new Set([ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK]);
 const MAX_ATTEMPTS = 3;
+/** How each reason reads in a log line. */
+const DESCRIBED: Record<RetryReason, string> = {
+  deadlock: 'a deadlock (MySQL error 1213)',
+  lock_wait: 'a lock wait timeout (MySQL error 1205)',
+  certification: 'a certification conflict (error 1213 at COMMIT: another cluster node committed a conflicting write first)',
+  duplicate_at_commit: 'a duplicate key at COMMIT (MySQL error 1062: another transaction inserted the same key first)',
+};
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
 /**
@@ -44,8 +49,9 @@ export class TransactionRunner {
   }
 
   /**
-   * Always a new transaction, retried as a whole on deadlock or lock wait timeout. Its opening
-   * statements ride with its first statement, and its COMMIT with its last writes. Without an
+   * Always a new transaction, retried as a whole on deadlock, lock wait timeout or certification
+   * conflict (see retryReason). Its opening statements ride with its first statement, and its
+   * COMMIT with its last writes. Without an
    * isolation level it runs at the server's default; naming one that differs costs nothing extra.
    */
   async runNew<T>(work: (session: SqlSession) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
@@ -59,10 +65,15 @@ export class TransactionRunner {
         return result;
       } catch (error) {
         await transaction.rollback();
-        const errno = mysqlErrno(error);
-        if (errno === undefined || !RETRYABLE.has(errno)) throw error;
-        if (attempt >= MAX_ATTEMPTS) throw new DatabaseBusyError();
-        this.logger.warn(`transaction hit MySQL error ${errno}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
+        const reason = retryReason(error);
+        if (reason === undefined) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          this.logger.warn(`transaction hit ${DESCRIBED[reason]} on its last attempt (${attempt} of ${MAX_ATTEMPTS}); answering DATABASE_BUSY`);
+          throw new DatabaseBusyError();
+        }
+        // Two first requests with one key meet as a duplicate at COMMIT all the time: not worth a warning.
+        const level = reason === 'duplicate_at_commit' ? 'debug' : 'warn';
+        this.logger[level](`transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       } finally {
         await transaction.release();
