@@ -50,6 +50,8 @@ describe('GET /metrics', () => {
     expect(sample(res.text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     for (const value of ['new', 'replayed', 'in_progress', 'reused', 'invalid', 'taken_over', 'fenced']) expect(outcome(res.text, value)).toBeGreaterThanOrEqual(0);
     expect(sample(res.text, 'payonce_idempotency_keys_reaped_total')).toBe(0);
+    for (const reason of ['deadlock', 'lock_wait', 'certification', 'duplicate_at_commit'])
+      expect(sample(res.text, 'payonce_db_transaction_retries_total', { reason })).toBeGreaterThanOrEqual(0);
     expect(sample(res.text, 'payonce_db_pool_connections_max')).toBe(Number(process.env.DB_POOL_SIZE ?? 20));
     // Under the API prefix there is nothing: it lives at the root like /health.
     await t.http().get('/api/v1/metrics').expect(404);

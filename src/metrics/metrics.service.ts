@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { TransactionRunner } from '../common/transaction/index.js';
 import { IDEMPOTENCY_OUTCOMES } from '../idempotency/idempotency-outcome.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
 
@@ -55,12 +56,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(dataSource: DataSource, idempotency: IdempotencyService) {
+  constructor(dataSource: DataSource, idempotency: IdempotencyService, transactions: TransactionRunner) {
     collectDefaultMetrics({ register: this.registry });
     for (const outcome of IDEMPOTENCY_OUTCOMES) this.idempotencyOutcomes.inc({ outcome }, 0);
     this.payments.inc({ outcome: 'COMPLETED' }, 0);
     this.registerReplayCache(idempotency);
     this.registerPool(dataSource);
+    this.registerTransactionRetries(transactions);
   }
 
   /** Called once per answered request, 404s and 401s included. */
@@ -127,6 +129,19 @@ export class MetricsService {
       registers,
       collect() {
         this.set(cache().bytes);
+      },
+    });
+  }
+
+  private registerTransactionRetries(transactions: TransactionRunner): void {
+    new Counter({
+      name: 'payonce_db_transaction_retries_total',
+      help: 'Transactions run again, by reason: deadlock, lock_wait, certification (a Galera conflict at COMMIT) or duplicate_at_commit',
+      labelNames: ['reason'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [reason, count] of Object.entries(transactions.retries)) this.inc({ reason }, count);
       },
     });
   }

@@ -26,6 +26,8 @@ export class TransactionRunner {
   private readonly current = new AsyncLocalStorage<BatchedTransaction>();
   private readonly autocommit: SqlSession;
   private serverDefaultIsolation?: Promise<string>;
+  /** Transactions run again, by why: plain counts that /metrics copies in when it is read. */
+  readonly retries: Record<RetryReason, number> = { deadlock: 0, lock_wait: 0, certification: 0, duplicate_at_commit: 0 };
 
   constructor(private readonly dataSource: DataSource) {
     this.autocommit = {
@@ -67,6 +69,7 @@ export class TransactionRunner {
         await transaction.rollback();
         const reason = retryReason(error);
         if (reason === undefined) throw error;
+        this.retries[reason]++;
         if (attempt >= MAX_ATTEMPTS) {
           this.logger.warn(`transaction hit ${DESCRIBED[reason]} on its last attempt (${attempt} of ${MAX_ATTEMPTS}); answering DATABASE_BUSY`);
           throw new DatabaseBusyError();
