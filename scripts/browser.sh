@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Headless Chromium for the checkout page's browser tests: prints the path of the browser,
 # installing Debian's chromium package when it is missing and we are root (like db.sh does
-# for MariaDB). CHROMIUM_PATH points at another Chromium; without one, the tests say so and skip.
+# for MariaDB). CHROMIUM_PATH points at another Chromium; with none it says how to get one and
+# exits 1, and the browser tests fail rather than pass without a browser.
 set -euo pipefail
 
 say() { echo "[browser] $*" >&2; }

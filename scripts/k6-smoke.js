@@ -37,6 +37,7 @@ function findK6() {
   });
 }
 
+loadDotEnv();
 const k6 = findK6();
 if (!k6) {
   console.log(
@@ -47,7 +48,6 @@ if (!k6) {
   process.exit(0);
 }
 
-loadDotEnv();
 process.env.DB_NAME = testDatabaseName();
 const scripts = readdirSync('k6').filter((name) => name.endsWith('.js') && !name.endsWith('.spec.js')).sort();
 const version = execFileSync(k6, ['version'], { encoding: 'utf8' }).trim().split('\n')[0];
