@@ -150,6 +150,20 @@ describe('the checkout page in headless Chromium', () => {
     await expectPaidOnce(user);
   });
 
+  it('keeps the key when the session expires mid-checkout, and a new link for the same shopper finds the payment made', async () => {
+    const { user, page } = await openCheckout(50_000);
+    proxy.reset('drop-after-commit', 'answer-401', 'forward');
+    await page.click('#pay');
+    await page.waitForSelector('body[data-state="failed"]', { timeout: PAGE_WAIT_MS });
+    await expect(page.textContent('#status')).resolves.toContain('Your checkout session has expired');
+    await page.goto(`${proxyUrl}/checkout#token=${await t.userToken(t.account.accountId, user.id)}`);
+    await paid(page);
+    expect(proxy.payments.map((p) => p.plan)).toEqual(['drop-after-commit', 'answer-401', 'forward']);
+    expect(new Set(proxy.payments.map((p) => p.key)).size).toBe(1);
+    expect(proxy.payments[2]).toMatchObject({ status: 200, replayed: true });
+    await expectPaidOnce(user);
+  });
+
   it('shows a short balance in words a shopper understands, and charges nothing', async () => {
     const { user, page } = await openCheckout(1_000);
     proxy.reset();

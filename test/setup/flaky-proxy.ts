@@ -5,11 +5,12 @@ import type { AddressInfo } from 'node:net';
  * What the proxy does with the next POST /api/v1/payments:
  * - forward: pass it on and pass the answer back;
  * - answer-503: answer 503 DATABASE_BUSY itself, the server never sees it;
+ * - answer-401: answer 401 UNAUTHENTICATED itself, as for a token that expired on the way;
  * - drop-after-commit: pass it on, wait for the server's whole answer (it has committed), then cut the browser's connection;
  * - drop-while-running: pass it on and cut the browser's connection while the server is still working on it;
  * - hold: pass it on, and never answer the browser (a reload or a closed tab ends the wait).
  */
-export type PaymentPlan = 'forward' | 'answer-503' | 'drop-after-commit' | 'drop-while-running' | 'hold';
+export type PaymentPlan = 'forward' | 'answer-503' | 'answer-401' | 'drop-after-commit' | 'drop-while-running' | 'hold';
 
 export interface ProxiedPayment {
   key: string | undefined;
@@ -71,8 +72,10 @@ export class FlakyProxy {
     const payment: ProxiedPayment = { key: header(req.headers['idempotency-key']), plan: this.plans.shift() ?? 'forward' };
     this.payments.push(payment);
     if (payment.plan === 'answer-503') {
-      const busy = { statusCode: 503, code: 'DATABASE_BUSY', message: 'The database is busy; nothing changed. Retry after Retry-After.', error: 'Service Unavailable' };
-      return this.reply(res, { status: 503, headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': '0' }, body: Buffer.from(JSON.stringify(busy)) });
+      return this.reply(res, fakeError(503, 'DATABASE_BUSY', 'The database is busy; nothing was changed, please retry', 'Service Unavailable', { 'retry-after': '0' }));
+    }
+    if (payment.plan === 'answer-401') {
+      return this.reply(res, fakeError(401, 'UNAUTHENTICATED', 'The user token has expired', 'Unauthorized', { 'www-authenticate': 'Bearer realm="payonce", error="invalid_token"' }));
     }
     await this.beforePayment?.(JSON.parse(body.toString('utf8')) as { orderId: number; userId: number });
     const answered = this.forward(req, body).then((answer) => {
@@ -108,6 +111,11 @@ export class FlakyProxy {
     res.writeHead(answer.status, { ...headers, connection: 'close', 'content-length': answer.body.length });
     res.end(answer.body);
   }
+}
+
+function fakeError(status: number, code: string, message: string, error: string, headers: IncomingHttpHeaders): Answer {
+  const body = Buffer.from(JSON.stringify({ statusCode: status, code, message, error }));
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body };
 }
 
 function readAll(stream: IncomingMessage): Promise<Buffer> {

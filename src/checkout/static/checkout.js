@@ -65,9 +65,19 @@ const forget = (name) => sessionStorage.removeItem(name);
 function currentAttempt() {
   const kept = load(STORE.attempt);
   if (kept && kept.userId === userId && kept.paymentKey) return kept;
-  const attempt = { userId, orderKey: crypto.randomUUID(), paymentKey: crypto.randomUUID(), orderId: null };
+  const attempt = { userId, orderKey: newKey(), paymentKey: newKey(), orderId: null };
   save(STORE.attempt, attempt);
   return attempt;
+}
+
+/** A UUID v4. crypto.randomUUID() exists only on https:// and localhost; getRandomValues everywhere. */
+function newKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 // ---- HTTP
@@ -178,10 +188,14 @@ async function checkout() {
   }
 }
 
-/** A final answer that is not a payment: this attempt is over, and the next click starts a new one with a new key. */
+/**
+ * A final answer that is not a payment: this attempt is over, and the next click starts a new one
+ * with a new key. Except an expired session: nothing ran, and the same key with a new token (same
+ * shopper) must still find a payment an earlier, lost answer may have made.
+ */
 function finishWithError(answer) {
-  forget(STORE.attempt);
   const code = answer.body?.code;
+  if (code !== 'UNAUTHENTICATED') forget(STORE.attempt);
   showStatus('failed', MESSAGES[code] ?? `The payment did not go through (${answer.status}${code ? ` ${code}` : ''}), and nothing was charged. Please try again.`);
   $('pay').textContent = `Pay ${won.format(total)}`;
   if (code === 'ORDER_ALREADY_PAID' || code === 'UNAUTHENTICATED') void refreshShopper();
@@ -303,5 +317,13 @@ async function start() {
   showStatus('ready', '');
   $('pay').disabled = false;
 }
+
+// A new link in this tab (the shop minted a fresh token) changes only the fragment: start again with it.
+window.addEventListener('hashchange', () => {
+  if (new URLSearchParams(location.hash.slice(1)).has('token')) {
+    takeToken();
+    location.reload();
+  }
+});
 
 void start();
