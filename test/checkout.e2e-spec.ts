@@ -164,7 +164,7 @@ describe('the checkout page in headless Chromium', () => {
     await expectPaidOnce(user);
   });
 
-  it('shows a short balance in words a shopper understands, and charges nothing', async () => {
+  it('shows a short balance in words, charges nothing, and after a top-up pays the same order with a new key', async () => {
     const { user, page } = await openCheckout(1_000);
     proxy.reset();
     await page.click('#pay');
@@ -174,6 +174,16 @@ describe('the checkout page in headless Chromium', () => {
     expect(status).not.toContain('INSUFFICIENT_BALANCE');
     await expect(page.isEnabled('#pay')).resolves.toBe(true);
     expect(await ledgerOf(t, user.id)).toEqual({ balance: 1_000, payments: 0, paid: 0 });
+
+    await page.reload(); // the failed attempt is over: a reload does not pay by itself
+    await page.waitForSelector('body[data-state="ready"]');
+    expect(proxy.payments).toHaveLength(1);
+    await t.http().post(`/api/v1/users/${user.id}/balance/charge`).send({ amount: 49_000 }).expect(200);
+    await page.click('#pay');
+    await paid(page);
+    expect(proxy.payments).toHaveLength(2);
+    expect(proxy.payments[1].key).not.toBe(proxy.payments[0].key); // the first key's answer is the stored 422
+    await expectPaidOnce({ ...user, balance: 50_000 });
   });
 
   it('serves the page without a credential, with a policy that keeps it to its own origin', async () => {

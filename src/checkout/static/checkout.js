@@ -65,7 +65,7 @@ const forget = (name) => sessionStorage.removeItem(name);
 function currentAttempt() {
   const kept = load(STORE.attempt);
   if (kept && kept.userId === userId && kept.paymentKey) return kept;
-  const attempt = { userId, orderKey: newKey(), paymentKey: newKey(), orderId: null };
+  const attempt = { userId, orderKey: newKey(), paymentKey: newKey(), orderId: null, sent: false };
   save(STORE.attempt, attempt);
   return attempt;
 }
@@ -149,7 +149,7 @@ async function untilAnswered(method, path, body, idempotencyKey) {
     }
     if (answer && answer.status < 500) return answer;
     if (++failures >= RETRY.tries) throw new Unreachable();
-    showStatus('paying', 'The connection dropped. Retrying safely…');
+    showStatus('paying', 'We could not confirm your payment yet. Retrying safely…');
     const backoff = Math.min(RETRY.maxDelayMs, RETRY.firstDelayMs * 2 ** (failures - 1));
     await sleep(Math.max(answer?.retryAfterMs ?? 0, backoff / 2 + Math.random() * (backoff / 2)));
   }
@@ -164,12 +164,14 @@ async function checkout() {
   showStatus('paying', 'Paying…');
   try {
     const attempt = currentAttempt();
+    // From here on a request may have reached the server: a reload must finish this attempt, not start another.
+    save(STORE.attempt, { ...attempt, sent: true });
     if (!attempt.orderId) {
       // The order has a key of its own: a retried POST /orders makes one order, not two.
       const created = await untilAnswered('POST', '/orders', { userId, items: CART }, attempt.orderKey);
       if (created.status !== 201) return finishWithError(created);
       attempt.orderId = created.body.id;
-      save(STORE.attempt, attempt);
+      save(STORE.attempt, { ...attempt, sent: true });
     }
     const paid = await untilAnswered('POST', '/payments', { orderId: attempt.orderId, userId }, attempt.paymentKey);
     if (paid.status !== 200) return finishWithError(paid);
@@ -190,12 +192,15 @@ async function checkout() {
 
 /**
  * A final answer that is not a payment: this attempt is over, and the next click starts a new one
- * with a new key. Except an expired session: nothing ran, and the same key with a new token (same
- * shopper) must still find a payment an earlier, lost answer may have made.
+ * with a new key (for a short balance, on the same order: the shopper may top up and pay it).
+ * Except an expired session: nothing ran, and the same key with a new token (same shopper) must
+ * still find a payment an earlier, lost answer may have made.
  */
 function finishWithError(answer) {
   const code = answer.body?.code;
-  if (code !== 'UNAUTHENTICATED') forget(STORE.attempt);
+  const attempt = load(STORE.attempt);
+  if (code === 'INSUFFICIENT_BALANCE' && attempt?.orderId) save(STORE.attempt, { ...attempt, paymentKey: newKey(), sent: false });
+  else if (code !== 'UNAUTHENTICATED') forget(STORE.attempt);
   showStatus('failed', MESSAGES[code] ?? `The payment did not go through (${answer.status}${code ? ` ${code}` : ''}), and nothing was charged. Please try again.`);
   $('pay').textContent = `Pay ${won.format(total)}`;
   if (code === 'ORDER_ALREADY_PAID' || code === 'UNAUTHENTICATED') void refreshShopper();
@@ -309,7 +314,7 @@ async function start() {
   }
   if (!(await refreshShopper())) return;
   const pending = load(STORE.attempt);
-  if (pending && pending.userId === userId) {
+  if (pending && pending.userId === userId && pending.sent) {
     // A reload in the middle of a checkout: finish it with the same key instead of starting another.
     showStatus('paying', 'Resuming your payment…');
     return checkout();
