@@ -186,6 +186,35 @@ describe('the checkout page in headless Chromium', () => {
     await expectPaidOnce({ ...user, balance: 50_000 });
   });
 
+  it('lets a checkout on another origin send the key and the token, and read Idempotent-Replayed (CORS, in the browser)', async () => {
+    const user = await createUser(t, 50_000);
+    const order = (await t.http().post('/api/v1/orders').send({ userId: user.id, items: [{ name: 'tea', unitPrice: 3000, quantity: 1 }] }).expect(201)).body as { id: number };
+    const token = await t.userToken(t.account.accountId, user.id);
+    const page = await context.newPage();
+    await page.goto(`${proxyUrl}/health/live`); // another origin than the API's: another port
+    const answers = await page.evaluate(
+      async ({ api, token, orderId, userId }) => {
+        const key = crypto.randomUUID();
+        const pay = () =>
+          fetch(`${api}/api/v1/payments`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', 'Idempotency-Key': key },
+            body: JSON.stringify({ orderId, userId }),
+          });
+        const results = [];
+        for (const res of [await pay(), await pay()]) results.push({ status: res.status, replayed: res.headers.get('Idempotent-Replayed'), body: await res.text() });
+        return results;
+      },
+      { api: t.baseUrl, token, orderId: order.id, userId: user.id },
+    );
+    expect(answers.map((a) => [a.status, a.replayed])).toEqual([
+      [200, null],
+      [200, 'true'],
+    ]);
+    expect(answers[1].body).toBe(answers[0].body);
+    expect(await ledgerOf(t, user.id)).toEqual({ balance: 47_000, payments: 1, paid: 3_000 });
+  });
+
   it('serves the page without a credential, with a policy that keeps it to its own origin', async () => {
     const res = await t.anon().get('/checkout').expect(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
