@@ -11,6 +11,7 @@ const read = (name: string): string => readFileSync(new URL(name, STATIC_DIR), '
 const PAGE_POLICY =
   "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+/** A static file's answer: never cached (the page changes with the code), never sniffed as another type. */
 const Serves = (contentType: string, extra: Record<string, string> = {}) =>
   applyDecorators(
     HttpCode(HttpStatus.OK),
