@@ -13,6 +13,7 @@ for (const [name, mod] of Object.entries(k6.modules)) jest.unstable_mockModule(n
 
 const ENV = {
   BASE_URL: 'http://127.0.0.1:3000',
+  API_KEY: 'po_sk_test',
   VUS: '2',
   ITERATIONS: '3',
   DURATION: '1m',
@@ -66,7 +67,7 @@ const paymentRequests = () => k6.recorded.requests.filter((r) => r.url.endsWith(
 describe('payment-process.js', () => {
   it('exports a bounded per-vu-iterations scenario and the exactly-once thresholds', () => {
     const { options } = scripts.payment;
-    expect(options.scenarios.payment_process).toEqual({ executor: 'per-vu-iterations', vus: 2, iterations: 3, maxDuration: '5m' });
+    expect(options.scenarios.payment_process).toEqual({ executor: 'per-vu-iterations', vus: 2, iterations: 3, maxDuration: '1m' });
     expect(options.thresholds.idempotency_verification_failure).toEqual(['count==0']);
     expect(options.thresholds.http_req_duration).toEqual(['p(95)<200', 'p(99)<500']);
   });
@@ -97,6 +98,18 @@ describe('payment-process.js', () => {
       expect(r.params.responseCallback.expectedStatuses).toEqual([{ min: 200, max: 299 }, 409]);
     }
     expect(JSON.parse(payments[0].body)).toEqual({ orderId: expect.any(Number), userId: expect.any(Number) });
+  });
+
+  it('sets up with the API key, and checks out as a browser does, with the user token', () => {
+    const data = scripts.payment.setup();
+    const setupRequests = k6.recorded.requests.slice();
+    expect(setupRequests.map((r) => r.params.headers.Authorization)).toEqual(setupRequests.map(() => 'Bearer po_sk_test'));
+    expect(setupRequests.filter((r) => r.url.endsWith('/tokens'))).toHaveLength(2);
+    k6.reset();
+    run(scripts.payment, data, 2, 1);
+    const tokens = data.users.map((u) => `Bearer ${u.token}`);
+    expect(k6.recorded.requests.length).toBeGreaterThan(0);
+    for (const r of k6.recorded.requests) expect(tokens).toContain(r.params.headers.Authorization);
   });
 
   it('gives each VU its own user', () => {

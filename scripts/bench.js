@@ -13,13 +13,14 @@
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
 import { auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv } from './lib/db-config.js';
+import { startApp, waitUntilLive } from './lib/app-process.js';
 import { cannon, closedLoop, freePort, openLoop } from './lib/load.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
@@ -71,34 +72,16 @@ async function obtainCredentials() {
 
 async function startApps() {
   if (args.targets) return args.targets.split(',').map((url) => url.trim());
-  mkdirSync('.data', { recursive: true });
   const targets = [];
   for (let i = 0; i < settings.processes; i++) {
     // A port nobody holds: a server left on a fixed port by another run would answer in ours' place.
     const port = await freePort();
-    const log = openSync(`.data/bench-app-${port}.log`, 'w');
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', log, log],
-    });
-    children.push(child);
-    targets.push(`http://127.0.0.1:${port}`);
     // One at a time: each process runs the migrations at start-up.
-    await waitUntilLive(targets[i]);
+    const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log` });
+    children.push(child);
+    targets.push(url);
   }
   return targets;
-}
-
-async function waitUntilLive(url) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health/live`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`${url} did not come up; see .data/bench-app-*.log`);
 }
 
 /** Installs bench/peer's own dependencies once, so the product's stay the product's. */

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module.js';
+import { CheckoutModule } from './checkout/checkout.module.js';
 import { appConfig, authConfig, databaseConfig, idempotencyConfig } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -19,6 +20,7 @@ import { UserModule } from './user/user.module.js';
     UserModule,
     OrderModule,
     PaymentModule,
+    CheckoutModule,
   ],
 })
 export class AppModule {}

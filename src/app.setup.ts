@@ -78,7 +78,9 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
     logRequest(logger, request, reply, route);
     done();
   });
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }, { path: 'health/live', method: RequestMethod.GET }, { path: 'metrics', method: RequestMethod.GET }] });
+  // Around the API, at the root: health checks, metrics and the checkout page with its script and style.
+  const atRoot = ['health', 'health/live', 'metrics', 'checkout', 'checkout/checkout.js', 'checkout/checkout.css'];
+  app.setGlobalPrefix(API_PREFIX, { exclude: atRoot.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableCors({

@@ -88,7 +88,7 @@ describe('around the API', () => {
     expect(keyHeader(paths['/api/v1/orders'].post)).toMatchObject({ required: false });
     expect(keyHeader(paths['/api/v1/users/{id}/balance/charge'].post)).toMatchObject({ required: false });
     expect(keyHeader(paths['/api/v1/users'].post)).toBeUndefined();
-    expect(Object.keys(paths['/api/v1/payments'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '422', '500', '503']);
+    expect(Object.keys(paths['/api/v1/payments'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503']);
     const conflict = paths['/api/v1/payments'].post.responses['409'];
     expect(Object.keys(conflict.content['application/json'].examples).sort()).toEqual(['IDEMPOTENCY_KEY_IN_PROGRESS', 'ORDER_ALREADY_PAID']);
     expect(conflict.headers).toHaveProperty('Retry-After');

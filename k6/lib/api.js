@@ -3,6 +3,10 @@
 // Every method returns a plain answer { status, body, headers, error } so that classify.js and
 // flows.js never touch a k6 Response. Requests are tagged with a `name` (k6 URL grouping), so
 // /users/17 and /users/18 are one series in the metrics.
+//
+// Every /api/v1 route needs `Authorization: Bearer <credential>`: a client is made for one
+// credential. setup() uses the account's API key (users, balance charges, user tokens); the
+// iterations act as a browser checkout does, with the user token of their user.
 
 import http from 'k6/http';
 
@@ -15,12 +19,12 @@ function toAnswer(res) {
   return { status: res.status, body: res.body, headers: res.headers, error: res.error };
 }
 
-/** The API client for one run; `cfg` comes from config.parseConfig(). */
-export function createApi(cfg) {
+/** The API client for one run (`cfg` from config.parseConfig()) acting with `credential` (an API key or a user token). */
+export function createApi(cfg, credential) {
   const base = cfg.apiBase;
 
   function params(name, extraHeaders, extra) {
-    const headers = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    const headers = { 'Content-Type': 'application/json', Accept: 'application/json', Authorization: `Bearer ${credential}` };
     const keys = Object.keys(extraHeaders || {});
     for (let i = 0; i < keys.length; i++) headers[keys[i]] = extraHeaders[keys[i]];
     return Object.assign({ headers, tags: { name }, timeout: cfg.requestTimeout }, extra || {});
@@ -47,8 +51,12 @@ export function createApi(cfg) {
       );
     },
 
+    mintToken(userId) {
+      return toAnswer(http.post(`${base}/users/${userId}/tokens`, '{}', params('POST /users/:id/tokens')));
+    },
+
     getUser(userId) {
-      return toAnswer(http.get(`${base}/users/${userId}`, { headers: { Accept: 'application/json' }, tags: { name: 'GET /users/:id' }, timeout: cfg.requestTimeout }));
+      return toAnswer(http.get(`${base}/users/${userId}`, params('GET /users/:id')));
     },
 
     createOrder(userId, items) {

@@ -8,14 +8,14 @@
 export const SCHEMA = Object.freeze({
   baseUrl: { env: 'BASE_URL', type: 'url', default: 'http://127.0.0.1:3000', help: 'service under test' },
   apiPrefix: { env: 'API_PREFIX', type: 'prefix', default: '/api/v1', help: 'global route prefix' },
+  apiKey: { env: 'API_KEY', type: 'string', default: '', help: 'an API key of the account to load (npm run apikey:create -- <account>); every /api/v1 route needs one' },
   allowRemoteTarget: { env: 'ALLOW_REMOTE_TARGET', type: 'bool', default: false, help: 'allow a BASE_URL that is not loopback (only for a service you own)' },
   vus: { env: 'VUS', type: 'int', min: 1, max: 1000, default: 10, help: 'virtual users (per-vu-iterations scripts)' },
   iterations: { env: 'ITERATIONS', type: 'int', min: 1, max: 1000000, default: 20, help: 'iterations per VU (per-vu-iterations scripts)' },
-  maxDuration: { env: 'MAX_DURATION', type: 'duration', default: '5m', help: 'hard stop of a per-vu-iterations scenario' },
   attempts: { env: 'ATTEMPTS', type: 'int', min: 2, max: 100, default: 3, help: 'payment-process: requests per key, one after the other' },
   concurrency: { env: 'CONCURRENCY', type: 'int', min: 2, max: 100, default: 5, help: 'concurrent-duplicates: requests per key, at once' },
   followUp: { env: 'FOLLOW_UP', type: 'bool', default: true, help: 'concurrent-duplicates: one more request after the batch, must be a replay' },
-  duration: { env: 'DURATION', type: 'duration', default: '10m', help: 'soak: how long iterations start' },
+  duration: { env: 'DURATION', type: 'duration', default: '10m', help: 'soak: how long iterations start; per-VU scripts (default 5m): the most they run' },
   rate: { env: 'RATE', type: 'int', min: 1, max: 100000, default: 20, help: 'soak: iterations started per TIME_UNIT' },
   timeUnit: { env: 'TIME_UNIT', type: 'duration', default: '1s', help: 'soak: period of RATE' },
   preAllocatedVUs: { env: 'PRE_ALLOCATED_VUS', type: 'int', min: 1, max: 10000, default: 10, help: 'soak: VUs made before the start' },
@@ -138,6 +138,7 @@ export function parseConfig(env = {}, defaults = {}) {
           'or a service you own and run yourself with ALLOW_REMOTE_TARGET=true',
       );
     }
+    if (config.apiKey === '') problems.push('API_KEY must be set: every /api/v1 route needs Authorization: Bearer <API key> (npm run apikey:create -- <account>, or .data/dev-api-key)');
     if (config.maxVUs < config.preAllocatedVUs) problems.push(`MAX_VUS (${config.maxVUs}) must be >= PRE_ALLOCATED_VUS (${config.preAllocatedVUs})`);
   }
   if (problems.length > 0) throw new Error(`Invalid k6 configuration:\n  - ${problems.join('\n  - ')}`);

@@ -4,14 +4,18 @@ import {
   arrivalRateIterationBound,
   constantArrivalRateOptions,
   exactlyOnceThresholds,
+  PER_VU_DEFAULTS,
   perVuIterationsOptions,
   planCharges,
   planUsers,
 } from './options.js';
 
+/** The one variable without a default: every /api/v1 route needs a credential. */
+const ENV = { API_KEY: 'po_sk_test' };
+
 describe('parseConfig', () => {
   it('has working defaults with no environment at all', () => {
-    const cfg = parseConfig({});
+    const cfg = parseConfig(ENV);
     expect(cfg.baseUrl).toBe('http://127.0.0.1:3000');
     expect(cfg.apiBase).toBe('http://127.0.0.1:3000/api/v1');
     expect(cfg.vus).toBe(10);
@@ -24,11 +28,11 @@ describe('parseConfig', () => {
     expect(cfg.p99Ms).toBe(500);
     expect(cfg.checkBalance).toBe(true);
     expect(cfg.orderAmount).toBe(1000);
-    expect(parseConfig(undefined).vus).toBe(10);
+    expect(parseConfig(ENV).vus).toBe(10);
   });
 
   it('reads variables as k6 passes them (strings) and types them', () => {
-    const cfg = parseConfig({ BASE_URL: 'http://localhost:8080/', VUS: '3', RATE: '50', REPLAY_RATIO: '0.25', CHECK_BALANCE: 'false', DURATION: '1m30s' });
+    const cfg = parseConfig({ ...ENV, BASE_URL: 'http://localhost:8080/', VUS: '3', RATE: '50', REPLAY_RATIO: '0.25', CHECK_BALANCE: 'false', DURATION: '1m30s' });
     expect(cfg.baseUrl).toBe('http://localhost:8080');
     expect(cfg.vus).toBe(3);
     expect(cfg.rate).toBe(50);
@@ -38,18 +42,18 @@ describe('parseConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(parseConfig({ VUS: '' }).vus).toBe(10);
+    expect(parseConfig({ ...ENV, VUS: '' }).vus).toBe(10);
   });
 
   it('lets a script change a default, and the environment still wins', () => {
-    expect(parseConfig({}, { vus: 5 }).vus).toBe(5);
-    expect(parseConfig({ VUS: '7' }, { vus: 5 }).vus).toBe(7);
+    expect(parseConfig(ENV, { vus: 5 }).vus).toBe(5);
+    expect(parseConfig({ ...ENV, VUS: '7' }, { vus: 5 }).vus).toBe(7);
   });
 
   it('lists every invalid variable in one error', () => {
     let message = '';
     try {
-      parseConfig({ VUS: 'many', DURATION: '10 minutes', REPLAY_RATIO: '2', CHECK_BALANCE: 'maybe', BASE_URL: 'ftp://x' });
+      parseConfig({ ...ENV, VUS: 'many', DURATION: '10 minutes', REPLAY_RATIO: '2', CHECK_BALANCE: 'maybe', BASE_URL: 'ftp://x' });
     } catch (e) {
       message = e.message;
     }
@@ -61,22 +65,27 @@ describe('parseConfig', () => {
   });
 
   it('refuses zero VUs and a single attempt (nothing to compare)', () => {
-    expect(() => parseConfig({ VUS: '0' })).toThrow(/VUS must be between 1/);
-    expect(() => parseConfig({ ATTEMPTS: '1' })).toThrow(/ATTEMPTS must be between 2/);
+    expect(() => parseConfig({ ...ENV, VUS: '0' })).toThrow(/VUS must be between 1/);
+    expect(() => parseConfig({ ...ENV, ATTEMPTS: '1' })).toThrow(/ATTEMPTS must be between 2/);
   });
 
   it('refuses a non-loopback target unless ALLOW_REMOTE_TARGET is set', () => {
-    expect(() => parseConfig({ BASE_URL: 'https://api.example.com' })).toThrow(/not a loopback address/);
-    expect(parseConfig({ BASE_URL: 'https://api.example.com', ALLOW_REMOTE_TARGET: 'true' }).baseUrl).toBe('https://api.example.com');
-    expect(parseConfig({ BASE_URL: 'http://[::1]:3000' }).baseUrl).toBe('http://[::1]:3000');
+    expect(() => parseConfig({ ...ENV, BASE_URL: 'https://api.example.com' })).toThrow(/not a loopback address/);
+    expect(parseConfig({ ...ENV, BASE_URL: 'https://api.example.com', ALLOW_REMOTE_TARGET: 'true' }).baseUrl).toBe('https://api.example.com');
+    expect(parseConfig({ ...ENV, BASE_URL: 'http://[::1]:3000' }).baseUrl).toBe('http://[::1]:3000');
   });
 
   it('refuses MAX_VUS below PRE_ALLOCATED_VUS', () => {
-    expect(() => parseConfig({ PRE_ALLOCATED_VUS: '20', MAX_VUS: '10' })).toThrow(/MAX_VUS/);
+    expect(() => parseConfig({ ...ENV, PRE_ALLOCATED_VUS: '20', MAX_VUS: '10' })).toThrow(/MAX_VUS/);
+  });
+
+  it('refuses to start without API_KEY, since every /api/v1 route needs one', () => {
+    expect(() => parseConfig({})).toThrow(/API_KEY must be set/);
+    expect(parseConfig({ API_KEY: 'po_sk_abc' }).apiKey).toBe('po_sk_abc');
   });
 
   it('accepts an empty API prefix', () => {
-    expect(parseConfig({ API_PREFIX: '/' }).apiBase).toBe('http://127.0.0.1:3000');
+    expect(parseConfig({ ...ENV, API_PREFIX: '/' }).apiBase).toBe('http://127.0.0.1:3000');
   });
 
   it('documents every variable', () => {
@@ -107,7 +116,7 @@ describe('parseDurationMs and isLoopbackHost', () => {
 });
 
 describe('options', () => {
-  const cfg = parseConfig({});
+  const cfg = parseConfig(ENV);
 
   it('fails the run on any failed verification and on latency/error budgets', () => {
     const t = exactlyOnceThresholds(cfg);
@@ -118,14 +127,16 @@ describe('options', () => {
   });
 
   it('takes latency budgets from the environment', () => {
-    const t = exactlyOnceThresholds(parseConfig({ P95_MS: '50', P99_MS: '120', MAX_ERROR_RATE: '0' }));
+    const t = exactlyOnceThresholds(parseConfig({ ...ENV, P95_MS: '50', P99_MS: '120', MAX_ERROR_RATE: '0' }));
     expect(t.http_req_duration).toEqual(['p(95)<50', 'p(99)<120']);
     expect(t.http_req_failed).toEqual(['rate<=0']);
   });
 
-  it('builds a bounded per-vu-iterations scenario', () => {
-    const options = perVuIterationsOptions(cfg, 'payment_process');
+  it('builds a bounded per-vu-iterations scenario that runs 5m at most, or DURATION', () => {
+    const options = perVuIterationsOptions(parseConfig(ENV, PER_VU_DEFAULTS), 'payment_process');
     expect(options.scenarios.payment_process).toEqual({ executor: 'per-vu-iterations', vus: 10, iterations: 20, maxDuration: '5m' });
+    const short = perVuIterationsOptions(parseConfig({ ...ENV, DURATION: '3s', VUS: '2' }, PER_VU_DEFAULTS), 'payment_process');
+    expect(short.scenarios.payment_process).toEqual({ executor: 'per-vu-iterations', vus: 2, iterations: 20, maxDuration: '3s' });
     expect(options.setupTimeout).toBe('2m');
   });
 
@@ -151,7 +162,7 @@ describe('options', () => {
   });
 
   it('shares users when USERS is lower than the VUs, and funds each for every VU', () => {
-    const plan = planUsers(parseConfig({ USERS: '3' }), 10, 20);
+    const plan = planUsers(parseConfig({ ...ENV, USERS: '3' }), 10, 20);
     expect(plan).toEqual({ count: 3, exclusive: false, balancePerUser: 4 * 20 * 1000 });
   });
 

@@ -29,6 +29,19 @@ import {
   verifyIteration,
 } from './classify.js';
 
+/**
+ * Runs one iteration; one that throws (a token that cannot be minted, a body k6 cannot read)
+ * is a failed iteration with stage 'exception', so it fails the run like any unverified one
+ * instead of vanishing from the counts.
+ */
+export function guarded(iteration) {
+  try {
+    return iteration();
+  } catch (error) {
+    return fail(newResult(), 'exception', String((error && error.message) || error));
+  }
+}
+
 /** The user a VU works with: VU n (1-based) gets users[(n - 1) % users.length]. */
 export function pickUser(users, vu) {
   if (!Array.isArray(users) || users.length === 0) throw new Error('no users: did setup() run?');

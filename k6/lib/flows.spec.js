@@ -5,6 +5,7 @@ import { createFakeApi } from '../spec-support/fake-api.js';
 import {
   chooseSoakAction,
   concurrentIteration,
+  guarded,
   paymentIteration,
   pickUser,
   remember,
@@ -245,7 +246,7 @@ describe('helpers', () => {
 describe('setup', () => {
   it('makes one funded user per VU, charging in chunks with keys', () => {
     const api = createFakeApi();
-    const cfg = parseConfig({ CHARGE_CHUNK: '15000' });
+    const cfg = parseConfig({ API_KEY: 'po_sk_test', CHARGE_CHUNK: '15000' });
     const data = setupRun(api, cfg, planUsers(cfg, 3, 20), 'run1');
     expect(data.runId).toBe('run1');
     expect(data.exclusive).toBe(true);
@@ -266,5 +267,19 @@ describe('setup', () => {
     const api = createFakeApi();
     api.chargeBalance = () => ({ status: 400, body: '{"code":"VALIDATION_FAILED"}', headers: {} });
     expect(() => createFundedUsers(api, { runId: 'r', count: 1, balancePerUser: 1, chargeChunk: 1 })).toThrow(/balance\/charge answered 400/);
+  });
+});
+
+describe('guarded', () => {
+  it('turns an iteration that throws into a failed one, so it counts against the run', () => {
+    const result = guarded(() => {
+      throw new Error('POST /users/1/tokens answered 500');
+    });
+    expect(result).toMatchObject({ ok: false, stage: 'exception', reason: 'POST /users/1/tokens answered 500' });
+  });
+
+  it('passes a finished iteration through', () => {
+    const done = { ok: true, stage: '' };
+    expect(guarded(() => done)).toBe(done);
   });
 });

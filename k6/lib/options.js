@@ -3,6 +3,9 @@
 
 import { parseDurationMs } from './config.js';
 
+/** The per-VU scripts run at most this long unless DURATION says otherwise. */
+export const PER_VU_DEFAULTS = Object.freeze({ duration: '5m' });
+
 export const METRICS = Object.freeze({
   success: 'idempotency_verification_success',
   failure: 'idempotency_verification_failure',
@@ -46,12 +49,12 @@ function withScenario(cfg, scenarioName, scenario, extra) {
   return Object.assign(options, extra || {});
 }
 
-/** A bounded per-vu-iterations scenario: VUS users each run ITERATIONS, stopped by MAX_DURATION. */
+/** A bounded per-vu-iterations scenario: VUS users each run ITERATIONS, stopped after DURATION at the latest. */
 export function perVuIterationsOptions(cfg, scenarioName, extra) {
   return withScenario(
     cfg,
     scenarioName,
-    { executor: 'per-vu-iterations', vus: cfg.vus, iterations: cfg.iterations, maxDuration: cfg.maxDuration },
+    { executor: 'per-vu-iterations', vus: cfg.vus, iterations: cfg.iterations, maxDuration: cfg.duration },
     extra,
   );
 }

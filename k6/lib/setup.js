@@ -4,14 +4,19 @@
 // throws, and an exception in k6's setup() aborts the run before any load is sent.
 //   api.createUser(name)                 -> 201 { id, name, balance, ... }
 //   api.chargeBalance(userId, amount, key) -> 200 { userId, balance }
+//   api.mintToken(userId)                -> 201 { token, expiresAt }
+// `api` acts with the account's API key; each user gets a user token for the iterations, which
+// act as a browser checkout does.
 
 import { describeAnswer, parseBody } from './classify.js';
+import { mintUserToken } from './credentials.js';
 import { newIdempotencyKey, newRunId } from './keys.js';
 import { planCharges } from './options.js';
 
 /**
  * Makes `count` users named `k6-<runId>-<n>` and charges each `balancePerUser` won, in charges
- * of at most `chargeChunk`, each with its own Idempotency-Key. Returns [{ id, name, balance }].
+ * of at most `chargeChunk`, each with its own Idempotency-Key, and mints each a user token.
+ * Returns [{ id, name, balance, token, expiresAtMs }].
  */
 export function createFundedUsers(api, { runId, count, balancePerUser, chargeChunk, newKey = newIdempotencyKey }) {
   const users = [];
@@ -35,7 +40,7 @@ export function createFundedUsers(api, { runId, count, balancePerUser, chargeChu
     if (balance < balancePerUser) {
       throw new Error(`setup: user ${user.id} has balance ${balance} after charging, needs ${balancePerUser}`);
     }
-    users.push({ id: user.id, name, balance });
+    users.push(Object.assign({ id: user.id, name, balance }, mintUserToken(api, user.id)));
   }
   return users;
 }

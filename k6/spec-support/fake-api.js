@@ -84,6 +84,13 @@ export function createFakeApi(faults = {}) {
       return json(200, { userId, balance: user.balance });
     },
 
+    mintToken(userId) {
+      state.calls.push(['mintToken', userId]);
+      if (!state.users.get(userId)) return errorAnswer(404, 'USER_NOT_FOUND', 'user not found');
+      state.nextId.token = (state.nextId.token || 0) + 1;
+      return json(201, { token: `user-token-${userId}-${state.nextId.token}`, expiresAt: new Date(Date.now() + 900000).toISOString() });
+    },
+
     getUser(userId) {
       state.calls.push(['getUser', userId]);
       const user = state.users.get(userId);

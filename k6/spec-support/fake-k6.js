@@ -13,6 +13,7 @@ function assertRequest(method, url, body, params) {
   for (const [name, value] of Object.entries(headers)) {
     if (typeof value !== 'string') throw new Error(`k6 stand-in: header ${name} must be a string`);
   }
+  if (!/^Bearer \S+$/.test(headers.Authorization || '')) throw new Error(`k6 stand-in: ${method} ${url} without Authorization: Bearer <credential>`);
   if (method !== 'GET' && headers['Content-Type'] !== 'application/json') {
     throw new Error(`k6 stand-in: ${method} ${url} without Content-Type: application/json`);
   }
@@ -33,6 +34,7 @@ export function createFakeK6(getServer) {
     if (method === 'POST' && path === '/api/v1/users') answer = server.createUser(json.name);
     else if (method === 'POST' && (m = /^\/api\/v1\/users\/(\d+)\/balance\/charge$/.exec(path)))
       answer = server.chargeBalance(Number(m[1]), json.amount, headers['Idempotency-Key']);
+    else if (method === 'POST' && (m = /^\/api\/v1\/users\/(\d+)\/tokens$/.exec(path))) answer = server.mintToken(Number(m[1]));
     else if (method === 'GET' && (m = /^\/api\/v1\/users\/(\d+)$/.exec(path))) answer = server.getUser(Number(m[1]));
     else if (method === 'POST' && path === '/api/v1/orders') answer = server.createOrder(json.userId, json.items);
     else if (method === 'POST' && path === '/api/v1/payments') answer = server.pay(json.orderId, json.userId, headers['Idempotency-Key']);

@@ -1,5 +1,5 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth } from '@nestjs/swagger';
+import { ApiBearerAuth, DECORATORS } from '@nestjs/swagger';
 import { ApiError } from '../common/http/api-error-responses.decorator.js';
 
 export const ACCESS = 'payonce:access';
@@ -7,8 +7,8 @@ export const ACCESS = 'payonce:access';
 export type Access = 'public' | 'any' | 'api_key';
 export const BEARER_SCHEME = 'bearer';
 
-/** No credential needed (health, metrics): the auth guard lets it through. */
-export const Public = () => SetMetadata(ACCESS, 'public' satisfies Access);
+/** No credential needed (health, metrics): the auth guard lets it through, and the OpenAPI document says so (`security: []`). */
+export const Public = () => applyDecorators(SetMetadata(ACCESS, 'public' satisfies Access), SetMetadata(DECORATORS.API_SECURITY, []));
 
 /** A controller whose routes need a credential, shown in Swagger with its scheme and its 401. */
 export const Authenticated = () =>

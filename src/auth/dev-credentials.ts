@@ -15,6 +15,8 @@ export const DEV_ACCOUNT_NAME = 'development';
 @Injectable()
 export class DevCredentials implements OnApplicationBootstrap {
   private readonly logger = new Logger(DevCredentials.name);
+  /** Made once per process: the checkout demo asks for it too, and two first starts must not make two keys. */
+  private key?: Promise<string>;
 
   constructor(
     private readonly apiKeys: ApiKeyService,
@@ -30,7 +32,11 @@ export class DevCredentials implements OnApplicationBootstrap {
   }
 
   /** The kept key, registered in this database; a new one when there is none or it was revoked. */
-  async ensureKey(): Promise<string> {
+  ensureKey(): Promise<string> {
+    return (this.key ??= this.keptOrNewKey());
+  }
+
+  private async keptOrNewKey(): Promise<string> {
     const kept = this.readKept();
     if (kept && (await this.apiKeys.adopt(DEV_ACCOUNT_NAME, kept, displayPrefix(kept)))) return kept;
     const { key, prefix } = generateApiKey();

@@ -3,7 +3,7 @@ import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthCheckResult } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators.js';
 import { DomainError } from '../common/errors/index.js';
-import { ErrorBodyDto } from '../common/http/api-error-responses.decorator.js';
+import { ApiError } from '../common/http/api-error-responses.decorator.js';
 
 export class HealthCheckFailedError extends DomainError {
   readonly code = 'HEALTH_CHECK_FAILED';
@@ -26,6 +26,7 @@ export class HealthController {
   @Get('live')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: '200 while the process is up; does not touch the database' })
+  @ApiResponse({ status: 200, description: 'The process is up', example: { status: 'ok' } })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -34,7 +35,8 @@ export class HealthController {
   @HttpCode(HttpStatus.OK)
   @HealthCheck()
   @ApiOperation({ summary: '200 when the database answers a ping, 503 when it does not' })
-  @ApiResponse({ status: 503, type: ErrorBodyDto, description: 'The database does not answer (HEALTH_CHECK_FAILED)' })
+  @ApiResponse({ status: 200, description: 'The database answers', example: { status: 'ok', info: { database: { status: 'up' } }, error: {}, details: { database: { status: 'up' } } } })
+  @ApiError(503, 'HEALTH_CHECK_FAILED', 'Not answering: database')
   async check(): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.pingCheck('database', { timeout: 1500 })]);

@@ -1,5 +1,5 @@
 import { applyDecorators, HttpCode, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
+import { ApiHeader } from '@nestjs/swagger';
 import { ApiError } from '../common/http/api-error-responses.decorator.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
@@ -18,18 +18,11 @@ export function Idempotent(options: IdempotentOptions): MethodDecorator {
         'replays the first response byte for byte with `Idempotent-Replayed: true`.',
       schema: { type: 'string', maxLength: 255, example: '9f1c6a2e-5b7d-4c1e-8f3a-2d6b7e9c0a41' },
     }),
-    ApiResponse({
-      status: 200,
-      description: 'A replay carries the header `Idempotent-Replayed: true` and the stored status and body.',
-      headers: { 'Idempotent-Replayed': { description: '"true" on a replayed response', schema: { type: 'string' } } },
-    }),
     ...(options.required ? [ApiError(400, 'IDEMPOTENCY_KEY_MISSING', 'This endpoint requires an Idempotency-Key header')] : []),
     ApiError(400, 'IDEMPOTENCY_KEY_INVALID', 'An Idempotency-Key is 1 to 255 visible ASCII characters, sent once'),
-    ApiResponse({
-      status: 409,
-      headers: { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } } },
+    ApiError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed', {
+      'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
     }),
-    ApiError(409, 'IDEMPOTENCY_KEY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'),
     ApiError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request'),
   );
 }

@@ -1,8 +1,9 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
-import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { CreateOrderDto } from './dto/create-order.dto.js';
@@ -18,8 +19,10 @@ export class OrderController {
   @Post()
   @Idempotent({ required: false, status: HttpStatus.CREATED })
   @ApiOperation({ summary: 'Create a PENDING order for one of your users (a user token: for itself); the total is computed from the items' })
-  @ApiCreatedResponse({ type: OrderResponse })
-  @ApiErrorResponses(400, 404, 413, 503)
+  @ApiJsonBody(CreateOrderDto)
+  @ApiSuccess(201, OrderResponse, 'The new PENDING order', { replayable: true })
+  @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
+  @ApiErrorResponses(400, 413, 415)
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
     return OrderResponse.of(await this.orders.create(caller, dto));
   }
@@ -27,8 +30,9 @@ export class OrderController {
   @Get(':id')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Read an order' })
-  @ApiOkResponse({ type: OrderResponse })
-  @ApiErrorResponses(400, 404)
+  @ApiSuccess(200, OrderResponse, 'The order')
+  @ApiError(404, 'ORDER_NOT_FOUND', 'Order 42 does not exist')
+  @ApiErrorResponses(400, 414)
   async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
     return OrderResponse.of(await this.orders.get(caller, id));
   }

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { DomainError } from '../common/errors/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -26,12 +27,13 @@ export class PaymentController {
     summary: 'Pay an order from the user balance, exactly once',
     description: 'Business errors (403, 404, 409 ORDER_ALREADY_PAID, 422 INSUFFICIENT_BALANCE) are stored under the key and replayed like a success.',
   })
-  @ApiOkResponse({ type: PaymentResponse })
+  @ApiJsonBody(CreatePaymentDto)
+  @ApiSuccess(200, PaymentResponse, 'The payment, COMPLETED', { replayable: true })
   @ApiError(403, 'ORDER_NOT_OWNED', 'The order belongs to another user')
   @ApiError(404, 'ORDER_NOT_FOUND', 'The order does not exist (or is not the caller\'s)')
   @ApiError(409, 'ORDER_ALREADY_PAID', 'The order was already paid under another key')
   @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
-  @ApiErrorResponses(400, 413, 503)
+  @ApiErrorResponses(400, 413, 415)
   async pay(@CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
     try {
       const payment = await this.payments.pay(caller, dto.orderId, dto.userId);
@@ -47,9 +49,9 @@ export class PaymentController {
   @Get(':id')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Read a payment' })
-  @ApiOkResponse({ type: PaymentResponse })
+  @ApiSuccess(200, PaymentResponse, 'The payment')
   @ApiError(404, 'PAYMENT_NOT_FOUND', 'The payment does not exist')
-  @ApiErrorResponses(400)
+  @ApiErrorResponses(400, 414)
   async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
     return PaymentResponse.of(await this.payments.get(caller, id));
   }

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyOnly, Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { UserTokenService } from '../auth/user-token.service.js';
-import { ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
+import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
 import { Idempotent } from '../idempotency/idempotent.decorator.js';
 import { ChargeBalanceDto } from './dto/charge-balance.dto.js';
@@ -24,8 +25,9 @@ export class UserController {
   @HttpCode(HttpStatus.CREATED)
   @ApiKeyOnly()
   @ApiOperation({ summary: 'Create a user with a zero balance, in the calling account' })
-  @ApiCreatedResponse({ type: UserResponse })
-  @ApiErrorResponses(400, 413)
+  @ApiJsonBody(CreateUserDto)
+  @ApiSuccess(201, UserResponse, 'The new user')
+  @ApiErrorResponses(400, 413, 415)
   async create(@CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserResponse> {
     return UserResponse.of(await this.users.create(caller, dto.name));
   }
@@ -33,8 +35,9 @@ export class UserController {
   @Get(':id')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Read a user and their balance (a user token reads only its own user)' })
-  @ApiOkResponse({ type: UserResponse })
-  @ApiErrorResponses(400, 404)
+  @ApiSuccess(200, UserResponse, 'The user')
+  @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
+  @ApiErrorResponses(400, 414)
   async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
     return UserResponse.of(await this.users.get(caller, id));
   }
@@ -43,8 +46,11 @@ export class UserController {
   @ApiKeyOnly()
   @Idempotent({ required: false, status: HttpStatus.OK })
   @ApiOperation({ summary: "Top up a user's balance" })
-  @ApiOkResponse({ type: BalanceResponse })
-  @ApiErrorResponses(400, 404, 413, 422, 503)
+  @ApiJsonBody(ChargeBalanceDto)
+  @ApiSuccess(200, BalanceResponse, 'The balance after the charge', { replayable: true })
+  @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
+  @ApiError(422, 'BALANCE_LIMIT_EXCEEDED', 'A balance may not exceed 1000000000000000')
+  @ApiErrorResponses(400, 413, 414, 415)
   async charge(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
     const user = await this.users.charge(caller, id, dto.amount);
     return { userId: user.id, balance: user.balance };
@@ -57,8 +63,9 @@ export class UserController {
     summary: 'Mint a short-lived user token for a browser checkout',
     description: 'The token lets a browser act as this one user: read it, create and pay its orders, read its orders and payments. Never charge a balance, create users or mint tokens.',
   })
-  @ApiCreatedResponse({ type: UserTokenResponse })
-  @ApiErrorResponses(400, 404)
+  @ApiSuccess(201, UserTokenResponse, 'A token for Authorization: Bearer <token>, valid until expiresAt')
+  @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
+  @ApiErrorResponses(400, 414)
   async mintToken(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
     const user = await this.users.get(caller, id);
     return this.tokens.mint(user.accountId, user.id);

@@ -1,0 +1,35 @@
+// Starting the built service (dist/main.js) as a child process on 127.0.0.1, for the bench and the k6 smoke.
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync } from 'node:fs';
+
+/** Starts one app process on `port` with its output in `logFile`, and resolves once it answers /health/live. */
+export async function startApp({ port, logFile, env = {} }) {
+  mkdirSync('.data', { recursive: true });
+  const log = openSync(logFile, 'w');
+  const child = spawn(process.execPath, ['dist/main.js'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', log, log],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilLive(url, logFile, child);
+  } catch (error) {
+    child.kill('SIGTERM');
+    throw error;
+  }
+  return { url, child };
+}
+
+/** Polls GET /health/live for up to 20 s (migrations run at start-up). */
+export async function waitUntilLive(url, logHint = '.data/*.log', child = undefined) {
+  for (let i = 0; i < 100; i++) {
+    if (child && child.exitCode !== null) break;
+    try {
+      if ((await fetch(`${url}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${url} did not come up; see ${logHint}`);
+}
