@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { driverCodeOf, isDatabaseUnreachable } from '../common/transaction/mysql-errors.js';
+import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
+
+/** How often a lost database is asked again whether it is back. */
+const PROBE_INTERVAL_MS = 1000;
+
+/**
+ * Notices when the database cannot be reached and says so once, then once more when it answers
+ * again: during an outage every request fails the same way, and a line per request would bury
+ * the one that matters. Requests are answered 503 DATABASE_UNAVAILABLE meanwhile (the error
+ * mapping does that); the pool reconnects by itself, the monitor only watches.
+ */
+@Injectable()
+export class DatabaseOutageMonitor implements OnApplicationShutdown {
+  private readonly logger = new Logger(DatabaseOutageMonitor.name);
+  private outageSince?: number;
+  private probe?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(databaseConfig.KEY) private readonly db: DatabaseConfig,
+  ) {}
+
+  /** True while an outage is known and not yet over. */
+  get inOutage(): boolean {
+    return this.outageSince !== undefined;
+  }
+
+  /** Looks at an error on its way to a client or a log; true when it meant "no database" (already logged once). */
+  observe(error: unknown): boolean {
+    if (!isDatabaseUnreachable(error)) return false;
+    if (this.outageSince === undefined && !this.stopped) {
+      this.outageSince = Date.now();
+      this.logger.error(`database ${this.db.host}:${this.db.port} is unavailable (${driverCodeOf(error)}): answering 503 DATABASE_UNAVAILABLE until it answers again`);
+      this.scheduleProbe();
+    }
+    return true;
+  }
+
+  onApplicationShutdown(): void {
+    this.stopped = true;
+    clearTimeout(this.probe);
+  }
+
+  private scheduleProbe(): void {
+    this.probe = setTimeout(() => void this.probeOnce(), PROBE_INTERVAL_MS);
+    this.probe.unref();
+  }
+
+  private async probeOnce(): Promise<void> {
+    try {
+      await this.dataSource.query('SELECT 1');
+    } catch {
+      if (!this.stopped) this.scheduleProbe();
+      return;
+    }
+    const seconds = ((Date.now() - (this.outageSince ?? Date.now())) / 1000).toFixed(1);
+    this.outageSince = undefined;
+    this.logger.log(`database ${this.db.host}:${this.db.port} answers again after ${seconds} s; serving requests`);
+  }
+}
