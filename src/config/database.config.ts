@@ -13,6 +13,8 @@ export class DatabaseEnv {
   @IsString() DB_NAME: string = 'payonce';
   @IsInt() @Min(1) @Max(500) DB_POOL_SIZE: number = 20;
   @IsBooleanString() DB_LOGGING: string = 'false';
+  /** How long start-up waits for the database to answer before it gives up (exit 1). */
+  @IsInt() @Min(0) @Max(3_600_000) DB_CONNECT_TIMEOUT_MS: number = 60_000;
 }
 
 export function databaseSettings(env: NodeJS.ProcessEnv = process.env) {
@@ -26,6 +28,7 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env) {
     database: db.DB_NAME,
     poolSize: db.DB_POOL_SIZE,
     logging: db.DB_LOGGING === 'true',
+    connectTimeoutMs: db.DB_CONNECT_TIMEOUT_MS,
   };
 }
 export type DatabaseConfig = ReturnType<typeof databaseSettings>;
