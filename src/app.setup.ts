@@ -14,6 +14,8 @@ import { JSON_CONTENT_TYPE, sendJson } from './common/http/send-json.js';
 import { RequestIdLogger, requestContext, requestIdFor } from './common/logging/index.js';
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
+import { DatabaseOutageMonitor } from './database/database-outage.monitor.js';
+import { GracefulShutdown } from './shutdown/graceful-shutdown.service.js';
 
 export const API_PREFIX = 'api/v1';
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -28,10 +30,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
     genReqId: requestIdFor,
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
+    // Requests that arrive while the server closes are answered 503 SHUTTING_DOWN by GracefulShutdown, in the contract's shape.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     // JSON only, read by our parser below: a form or text body gets 415, not a best guess.
     bodyParser: false,
+    // A start-up failure (the database never answered) is thrown to main.ts, which exits 1, instead of process.abort().
+    abortOnError: false,
     logger: new RequestIdLogger({ logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(config.logLevel) + 1) }),
   });
   configureApp(app, config);
@@ -61,9 +67,10 @@ function configureApp(app: NestFastifyApplication, config: AppConfig): void {
     reply.header('x-request-id', request.id);
     done();
   });
+  app.get(GracefulShutdown).attach(fastify);
   app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'health', method: RequestMethod.GET }, { path: 'health/live', method: RequestMethod.GET }] });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(DatabaseOutageMonitor)));
   app.enableCors({
     origin: config.corsOrigins,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],

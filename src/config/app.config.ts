@@ -11,6 +11,8 @@ class AppEnv {
   @IsString() CORS_ORIGINS: string = '*';
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose']) LOG_LEVEL: string = 'log';
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  /** How long a SIGTERM may take: requests in flight finish within it, then the process exits whatever is left. */
+  @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS: number = 10_000;
 }
 
 export const appConfig = registerAs('app', () => {
@@ -21,6 +23,7 @@ export const appConfig = registerAs('app', () => {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
     logLevel: env.LOG_LEVEL as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 });
 export type AppConfig = ReturnType<typeof appConfig>;

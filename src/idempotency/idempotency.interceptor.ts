@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import { isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
 import { IdempotencyKeyInProgressError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
@@ -65,7 +65,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     } catch (error) {
       if (!isStoredOutcome(error)) {
-        await this.idempotency.release(claim).catch((releaseError: unknown) => this.logger.error(`could not release key ${claim.key}: ${String(releaseError)}`));
+        await this.idempotency.release(claim).catch((releaseError: unknown) => {
+          // Without the database the key stays PROCESSING; the reaper releases it once its lease runs out.
+          if (!isDatabaseUnreachable(releaseError)) this.logger.error(`could not release key ${claim.key}: ${String(releaseError)}`);
+        });
         throw error;
       }
       // The business transaction rolled back; its answer is final all the same, so it is kept.
