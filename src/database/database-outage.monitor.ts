@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { requestContext } from '../common/logging/request-context.js';
 import { driverCodeOf, isDatabaseUnreachable } from '../common/transaction/mysql-errors.js';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
 
@@ -32,12 +33,16 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
   /** Looks at an error on its way to a client or a log; true when it meant "no database" (already logged once). */
   observe(error: unknown): boolean {
     if (!isDatabaseUnreachable(error)) return false;
-    if (this.outageSince === undefined && !this.stopped) {
-      this.outageSince = Date.now();
-      this.logger.error(`database ${this.db.host}:${this.db.port} is unavailable (${driverCodeOf(error)}): answering 503 DATABASE_UNAVAILABLE until it answers again`);
-      this.scheduleProbe();
-    }
+    this.noticeUnreachable(driverCodeOf(error));
     return true;
+  }
+
+  /** The database did not answer (`why`: a driver code, a failed health check); logged only when an outage starts. */
+  noticeUnreachable(why: string): void {
+    if (this.outageSince !== undefined || this.stopped) return;
+    this.outageSince = Date.now();
+    this.logger.error(`database ${this.db.host}:${this.db.port} is unavailable (${why}): answering 503 DATABASE_UNAVAILABLE until it answers again`);
+    this.scheduleProbe();
   }
 
   onApplicationShutdown(): void {
@@ -46,8 +51,8 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
   }
 
   private scheduleProbe(): void {
-    this.probe = setTimeout(() => void this.probeOnce(), PROBE_INTERVAL_MS);
-    this.probe.unref();
+    // Outside the request that noticed the outage: the probe's log lines belong to no request.
+    this.probe = requestContext.exit(() => setTimeout(() => void this.probeOnce(), PROBE_INTERVAL_MS).unref());
   }
 
   private async probeOnce(): Promise<void> {
@@ -59,6 +64,7 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
     }
     const seconds = ((Date.now() - (this.outageSince ?? Date.now())) / 1000).toFixed(1);
     this.outageSince = undefined;
-    this.logger.log(`database ${this.db.host}:${this.db.port} answers again after ${seconds} s; serving requests`);
+    // A warning like the outage itself, so that whoever sees the one sees the other.
+    this.logger.warn(`database ${this.db.host}:${this.db.port} answers again after ${seconds} s: the outage is over`);
   }
 }
