@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { requestContext } from '../common/logging/request-context.js';
 import { driverCodeOf, isDatabaseUnreachable } from '../common/transaction/mysql-errors.js';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
+import { askServerVersion } from './wait-for-database.js';
 
-/** How often a lost database is asked again whether it is back. */
+/** How often a lost database is asked again whether it is back, and how long one try may take. */
 const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 2000;
 
 /**
  * Notices when the database cannot be reached and says so once, then once more when it answers
@@ -20,10 +21,7 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
   private probe?: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(
-    private readonly dataSource: DataSource,
-    @Inject(databaseConfig.KEY) private readonly db: DatabaseConfig,
-  ) {}
+  constructor(@Inject(databaseConfig.KEY) private readonly db: DatabaseConfig) {}
 
   /** True while an outage is known and not yet over. */
   get inOutage(): boolean {
@@ -57,7 +55,8 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
 
   private async probeOnce(): Promise<void> {
     try {
-      await this.dataSource.query('SELECT 1');
+      // A connection of its own: a pooled one may outlive a server that is going down, and a new one is what the pool will need.
+      await askServerVersion(this.db, PROBE_TIMEOUT_MS);
     } catch {
       if (!this.stopped) this.scheduleProbe();
       return;

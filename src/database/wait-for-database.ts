@@ -17,7 +17,7 @@ export async function waitForDatabase(db: DatabaseConfig, logger = new Logger('D
   const deadline = Date.now() + db.connectTimeoutMs;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await serverVersion(db, Math.min(MAX_ATTEMPT_MS, Math.max(1000, deadline - Date.now())));
+      return await askServerVersion(db, Math.min(MAX_ATTEMPT_MS, Math.max(1000, deadline - Date.now())));
     } catch (error) {
       if (!isDatabaseUnreachable(error)) throw error;
       if (Date.now() + RETRY_DELAY_MS > deadline) {
@@ -32,7 +32,8 @@ export async function waitForDatabase(db: DatabaseConfig, logger = new Logger('D
   }
 }
 
-async function serverVersion(db: DatabaseConfig, connectTimeout: number): Promise<string> {
+/** VERSION() over a connection of its own (not the pool's), given up after `connectTimeout` ms of connecting. */
+export async function askServerVersion(db: DatabaseConfig, connectTimeout: number): Promise<string> {
   const connection = await mysql.createConnection({ host: db.host, port: db.port, user: db.username, password: db.password, connectTimeout });
   try {
     const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');

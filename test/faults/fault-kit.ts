@@ -213,8 +213,13 @@ export function recordPaid(paid: Map<string, Answer[]>, key: string, answer: Ans
   paid.set(key, [...(paid.get(key) ?? []), answer]);
 }
 
-/** Counts the lines of `output` that contain `text`. */
-export const linesWith = (output: string, text: string): number => output.split('\n').filter((line) => line.includes(text)).length;
+/** The lines of `output` that contain `text`, without colours. */
+export const linesWith = (output: string, text: string): string[] =>
+  output
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-9;]*m/g, '')
+    .split('\n')
+    .filter((line) => line.includes(text));
 
 /** A keep-alive agent with one socket: a client that reuses its connection for every request. */
 export const keepAliveClient = (): Agent => new Agent({ keepAlive: true, maxSockets: 1 });

@@ -110,7 +110,7 @@ describe('fault: two processes, one killed with SIGKILL mid-burst', () => {
       return Number(rows[0].n) === abandoned.length;
     }, 15_000);
     expect(reaped).toBe(true);
-    expect(linesWith(survivor.output(), 'abandoned idempotency claims')).toBeGreaterThan(0);
+    expect(linesWith(survivor.output(), 'abandoned idempotency claims').length).toBeGreaterThan(0);
     const [unpaid] = await db.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM orders WHERE id IN (?) AND status = 'PENDING'`, [abandoned.map((order) => order.orderId)]);
     expect(Number(unpaid[0].n)).toBe(abandoned.length);
 

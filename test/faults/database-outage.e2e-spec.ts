@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type mysql from 'mysql2/promise';
+import { freePort } from '../../scripts/lib/load.js';
+import {
+  connectTo,
+  createCredentials,
+  eventually,
+  expectExactlyOnce,
+  faultEnv,
+  keepAliveClient,
+  linesWith,
+  pay,
+  payableOrders,
+  recordPaid,
+  retryUntilPaid,
+  send,
+  startAppProcess,
+  type Answer,
+  type AppProcess,
+  type Credentials,
+  type Env,
+} from './fault-kit.js';
+
+/** A server of its own (scripts/db.sh with DB_DATA_DIR), so that stopping it cannot disturb the rest of the suite. */
+const OUTAGE_DATA_DIR = resolve('.data/faults-db');
+const db = (command: 'start' | 'stop', env: Env) => execFileSync('bash', ['scripts/db.sh', command], { env: env as NodeJS.ProcessEnv, stdio: 'inherit' });
+// An external server (DB_HOST) is not ours to stop.
+const describeOwnServer = process.env.DB_HOST ? describe.skip : describe;
+
+describeOwnServer('fault: the database stopped and started under load', () => {
+  let env: Env;
+  let app: AppProcess;
+  let connection: mysql.Connection;
+  let credentials: Credentials;
+
+  beforeAll(async () => {
+    env = faultEnv({
+      DB_DATA_DIR: OUTAGE_DATA_DIR,
+      DB_PORT: String(await freePort()),
+      DB_CONNECT_TIMEOUT_MS: '20000',
+      IDEMPOTENCY_LEASE_MS: '1500',
+      IDEMPOTENCY_PURGE_INTERVAL_MS: '500',
+    });
+    // A server left running by a killed run listens on another port: stopped first, it starts on ours.
+    db('stop', env);
+    db('start', env);
+    credentials = createCredentials(env, `faults-outage-${Date.now()}`);
+    app = await startAppProcess(env);
+    connection = await connectTo(env);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await connection?.end().catch(() => undefined);
+    if (env) db('stop', env);
+  });
+
+  it('answers 503 DATABASE_UNAVAILABLE with Retry-After (never a 500), logs it once, and recovers without a restart', async () => {
+    const orders = await payableOrders(connection, credentials.accountId, 400, 'outage');
+    await connection.end();
+    const answers: { answer: Answer; key: string }[] = [];
+    let next = 0;
+    let running = true;
+    const workers = Array.from({ length: 8 }, async () => {
+      const agent = keepAliveClient();
+      while (running && next < orders.length) {
+        const order = orders[next++];
+        answers.push({ key: order.key, answer: await pay(agent, app.url, credentials, order) });
+        const read = await send(agent, app.url, 'GET', `/api/v1/users/${order.userId}`, { headers: { authorization: `Bearer ${credentials.apiKey}` } });
+        answers.push({ key: '', answer: read });
+      }
+      agent.destroy();
+    });
+    const served = (status: number) => answers.filter(({ answer }) => answer.status === status).length;
+
+    expect(await eventually(() => served(200) >= 20, 20_000)).toBe(true);
+    db('stop', env);
+    const stoppedAt = Date.now();
+    expect(await eventually(() => answers.filter(({ answer }) => answer.at > stoppedAt && answer.status === 503).length >= 20, 20_000)).toBe(true);
+    const health = await send(undefined, app.url, 'GET', '/health');
+    expect(health.status).toBe(503);
+    db('start', env);
+    const startedAt = Date.now();
+    // Recovery by itself: the same process serves again.
+    expect(await eventually(() => answers.filter(({ answer }) => answer.at > startedAt && answer.status === 200).length >= 20, 30_000)).toBe(true);
+    running = false;
+    await Promise.all(workers);
+
+    const faulty = answers.filter(({ answer }) => answer.status !== 200 && answer.status !== 503);
+    expect(faulty.map(({ answer }) => `${answer.status} ${answer.error ?? answer.body}`)).toEqual([]);
+    const unavailable = answers.filter(({ answer }) => answer.status === 503);
+    expect(unavailable.length).toBeGreaterThan(0);
+    for (const { answer } of unavailable) {
+      expect(answer.json).toEqual({ statusCode: 503, code: 'DATABASE_UNAVAILABLE', message: expect.any(String), error: 'Service Unavailable' });
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    }
+    // The monitor probes once a second, so it may see the end a moment after the requests do.
+    await eventually(() => linesWith(app.output(), 'the outage is over').length > 0, 10_000);
+    // Once when it started, once when it ended; no stack trace per request (nothing was unexpected).
+    expect(linesWith(app.output(), 'DatabaseOutageMonitor')).toEqual([expect.stringContaining('is unavailable'), expect.stringContaining('the outage is over')]);
+    expect(linesWith(app.output(), 'ERROR')).toHaveLength(1);
+
+    // Every payment that was refused runs on retry (after the lease, for claims the outage cut off), once.
+    const tried = new Set(answers.map(({ key }) => key));
+    const attempted = orders.filter((order) => tried.has(order.key));
+    const paid = new Map<string, Answer[]>();
+    answers.forEach(({ key, answer }) => key && recordPaid(paid, key, answer));
+    const retries = await retryUntilPaid(app.url, credentials, attempted.filter((order) => !paid.has(order.key)), 20_000);
+    for (const [key, answer] of retries) {
+      expect({ key, status: answer.status }).toEqual({ key, status: 200 });
+      recordPaid(paid, key, answer);
+    }
+    connection = await connectTo(env);
+    // The reaper has released what no retry took over; nothing is left PROCESSING.
+    await eventually(async () => {
+      const [rows] = await connection.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM idempotency_keys WHERE account_id = ? AND status = 'PROCESSING'`, [credentials.accountId]);
+      return Number(rows[0].n) === 0;
+    }, 10_000);
+    await expectExactlyOnce(connection, credentials.accountId, attempted, paid);
+  });
+});
