@@ -65,6 +65,13 @@ describe('fault: two processes, one killed with SIGKILL mid-burst', () => {
     doomed.signal('SIGKILL');
     const exit = await doomed.exited;
     expect(exit.signal).toBe('SIGKILL');
+    // Retried at once on the survivor: the held keys are still leased to the dead process.
+    const early = await Promise.all(retried.map((order) => pay(undefined, survivor.url, credentials, order)));
+    for (const answer of early) {
+      expect(answer.status).toBe(409);
+      expect(answer.json?.code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    }
     await blocker.rollback();
     const first = await Promise.all(burst);
     const paid = new Map<string, Answer[]>();
@@ -76,13 +83,6 @@ describe('fault: two processes, one killed with SIGKILL mid-burst', () => {
     // The held requests' clients got no answer: their process died under them.
     expect(held.map((_, i) => first[i].status)).toEqual(held.map(() => 0));
 
-    // Retried at once on the survivor: the held keys are still leased to the dead process.
-    const early = await Promise.all(retried.map((order) => pay(undefined, survivor.url, credentials, order)));
-    for (const answer of early) {
-      expect(answer.status).toBe(409);
-      expect(answer.json?.code).toBe('IDEMPOTENCY_KEY_IN_PROGRESS');
-      expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
-    }
     // Every other key of the burst answers 200 (a replay of what committed), or 409 while leased.
     const againNow = await Promise.all(others.map((order) => pay(undefined, survivor.url, credentials, order)));
     againNow.forEach((answer, i) => {

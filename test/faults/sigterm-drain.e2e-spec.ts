@@ -82,8 +82,11 @@ describe('fault: SIGTERM with keep-alive clients and payments in flight', () => 
       agent.destroy();
     });
     expect(await eventually(() => attempts.length >= 40, 30_000)).toBe(true);
-    const [[claim]] = await db.query<mysql.RowDataPacket[]>('SELECT status FROM idempotency_keys WHERE account_id = ? AND idempotency_key = ?', [credentials.accountId, held.key]);
-    expect(claim).toMatchObject({ status: 'PROCESSING' });
+    const heldClaimed = await eventually(async () => {
+      const [rows] = await db.query<mysql.RowDataPacket[]>('SELECT status FROM idempotency_keys WHERE account_id = ? AND idempotency_key = ?', [credentials.accountId, held.key]);
+      return rows[0]?.status === 'PROCESSING';
+    }, 10_000);
+    expect(heldClaimed).toBe(true);
 
     const signalledAt = Date.now();
     stopping.signal('SIGTERM');
