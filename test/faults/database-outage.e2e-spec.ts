@@ -16,6 +16,7 @@ import {
   recordPaid,
   retryUntilPaid,
   send,
+  spawnAppProcess,
   startAppProcess,
   type Answer,
   type AppProcess,
@@ -118,5 +119,31 @@ describeOwnServer('fault: the database stopped and started under load', () => {
       return Number(rows[0].n) === 0;
     }, 10_000);
     await expectExactlyOnce(connection, credentials.accountId, attempted, paid);
+  });
+
+  it('starts while the database is down: waits, one line per attempt, and serves once it is up', async () => {
+    db('stop', env);
+    const waiting = await spawnAppProcess(env);
+    try {
+      expect(await eventually(() => linesWith(waiting.output(), 'not answering').length >= 2, 20_000)).toBe(true);
+      db('start', env);
+      const live = await eventually(async () => (await send(undefined, waiting.url, 'GET', '/health')).status === 200, 30_000);
+      expect(live).toBe(true);
+      const [attempt] = linesWith(waiting.output(), 'not answering');
+      expect(attempt).toContain(`database 127.0.0.1:${env.DB_PORT} not answering (ECONNREFUSED), attempt 1`);
+    } finally {
+      await waiting.stop();
+    }
+  });
+});
+
+describe('fault: started with no database at all', () => {
+  it('gives up after DB_CONNECT_TIMEOUT_MS with exit code 1 and a message naming host and port', async () => {
+    const port = await freePort();
+    const app = await spawnAppProcess(faultEnv({ DB_HOST: '127.0.0.1', DB_PORT: String(port), DB_CONNECT_TIMEOUT_MS: '2500', AUTH_TOKEN_SECRET: 'x'.repeat(32) }));
+    const exit = await app.exited;
+    expect(exit.code).toBe(1);
+    expect(linesWith(app.output(), 'not answering').length).toBeGreaterThanOrEqual(2);
+    expect(linesWith(app.output(), 'start-up failed')).toEqual([expect.stringContaining(`database 127.0.0.1:${port} did not answer within 2500 ms`)]);
   });
 });

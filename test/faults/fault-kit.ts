@@ -42,6 +42,18 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `node dist/main.js` on a free port of 127.0.0.1; resolves once /health/live answers. */
 export async function startAppProcess(env: Env): Promise<AppProcess> {
+  const app = await spawnAppProcess(env);
+  for (let i = 0; i < 300; i++) {
+    const live = await send(undefined, app.url, 'GET', '/health/live');
+    if (live.status === 200) return app;
+    if (await Promise.race([app.exited.then(() => true), pause(100).then(() => false)])) break;
+  }
+  await app.stop();
+  throw new Error(`app process did not come up:\n${app.output()}`);
+}
+
+/** `node dist/main.js` on a free port of 127.0.0.1, without waiting for it. */
+export async function spawnAppProcess(env: Env): Promise<AppProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/main.js'], {
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' } as NodeJS.ProcessEnv,
@@ -66,13 +78,7 @@ export async function startAppProcess(env: Env): Promise<AppProcess> {
       return exited;
     },
   };
-  for (let i = 0; i < 300 && !gone; i++) {
-    const live = await send(undefined, app.url, 'GET', '/health/live');
-    if (live.status === 200) return app;
-    await pause(100);
-  }
-  await app.stop();
-  throw new Error(`app process did not come up:\n${output}`);
+  return app;
 }
 
 export interface Credentials {
