@@ -60,6 +60,7 @@ describe('toErrorResponse', () => {
     ['a query whose connection was lost', new QueryFailedError('SELECT 1', [], Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' }))],
     ['a timed-out connect', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
     ['a closed pool', new Error('Pool is closed.')],
+    ["TypeORM's pool that is gone", new Error('Connection is not established with mysql database')],
     ['a fatal driver error', Object.assign(new Error('Unexpected packet'), { fatal: true })],
     ['a server that is shutting down', new QueryFailedError('SELECT 1', [], Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }))],
   ])('answers %s with 503 DATABASE_UNAVAILABLE and Retry-After, not a 500', (_, error) => {

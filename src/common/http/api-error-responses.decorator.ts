@@ -14,12 +14,12 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'An id that does not exist',
   413: 'Body larger than the limit (PAYLOAD_TOO_LARGE)',
   422: 'The request is well-formed but cannot be carried out',
-  503: 'The database is busy (DATABASE_BUSY); nothing changed, retry after Retry-After',
+  503: 'Nothing changed, retry after Retry-After: the database is busy (DATABASE_BUSY) or cannot be reached (DATABASE_UNAVAILABLE), or the service is stopping (SHUTTING_DOWN)',
 };
 
-/** Declares the error statuses a route can answer, all in the contract's error shape. */
+/** Declares the error statuses a route can answer, all in the contract's error shape; any route may answer 500 and 503. */
 export function ApiErrorResponses(...statuses: number[]): MethodDecorator {
-  const all = [...new Set([...statuses, 500])];
+  const all = [...new Set([...statuses, 500, 503])];
   return applyDecorators(
     ...all.map((status) =>
       ApiResponse({ status, type: ErrorBodyDto, description: DESCRIPTIONS[status] ?? 'Unexpected fault (INTERNAL_ERROR), no details' }),

@@ -31,8 +31,8 @@ const CONNECTION_CODES = new Set([
   'ER_CONNECTION_KILLED',
   'ER_CON_COUNT_ERROR',
 ]);
-/** What mysql2 throws instead of a coded error when its pool or connection is already closed. */
-const CONNECTION_MESSAGES = [/pool is closed/i, /connection is in closed state/i, /connection lost/i];
+/** What mysql2 (and TypeORM, for a pool that is gone) throws instead of a coded error when the pool or connection is closed. */
+const CONNECTION_MESSAGES = [/pool is closed/i, /connection is in closed state/i, /connection lost/i, /connection is not (yet )?established/i];
 
 /**
  * True when an error (or what it wraps: TypeORM's driverError, a cause) says the database could
