@@ -17,7 +17,7 @@ import { existsSync, openSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
-import { auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
+import { auditFailed, auditScope, formatAudit, runAudit } from './lib/audit-checks.js';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
@@ -403,7 +403,7 @@ async function finish(started) {
   try {
     const results = await runAudit(connection);
     note(formatAudit(await auditScope(connection), results));
-    if (results.some((r) => r.violations > 0)) failures.push('audit found violations');
+    if (auditFailed(results)) failures.push('audit found violations');
   } finally {
     connection.release();
   }

@@ -10,11 +10,13 @@ cd "$root"
 source "$root/scripts/lib/mariadb.sh"
 load_dotenv
 
-data_dir="$root/.data/mysql"
-run_dir="$root/.data/run"
+# DB_DATA_DIR: a second private server (with its own DB_PORT), as the fault suite starts and stops.
+data_root="${DB_DATA_DIR:-$root/.data}"
+data_dir="$data_root/mysql"
+run_dir="$data_root/run"
 socket="$run_dir/mysqld.sock"
 pid_file="$run_dir/mysqld.pid"
-log_file="$root/.data/mysqld.log"
+log_file="$data_root/mysqld.log"
 port="${DB_PORT:-3307}"
 db_user="${DB_USER:-payonce}"
 db_password="${DB_PASSWORD:-payonce}"
@@ -39,9 +41,9 @@ server_pid() { live_server_pid "$pid_file"; } # prints the pid of our running se
 client() { "$client_bin" --no-defaults --protocol=socket --socket="$socket" -uroot "$@"; }
 
 initialize() {
-  say "creating a private data directory in .data/mysql"
+  say "creating a private data directory in $data_dir"
   mkdir -p "$data_dir" "$run_dir"
-  local log="$root/.data/install.log"
+  local log="$data_root/install.log"
   if [[ "$(basename "$server_bin")" == mariadbd ]] || "$server_bin" --version | grep -qi mariadb; then
     local install_db; install_db="$(find_bin mariadb-install-db mysql_install_db)"
     "$install_db" --no-defaults --datadir="$data_dir" --user="$(id -un)" \
@@ -77,7 +79,7 @@ start() {
     if client -e 'SELECT 1' >/dev/null 2>&1; then break; fi
     sleep 0.2
   done
-  client -e 'SELECT 1' >/dev/null 2>&1 || { say "server did not start; see .data/mysqld.log:"; tail -20 "$log_file" >&2; exit 1; }
+  client -e 'SELECT 1' >/dev/null 2>&1 || { say "server did not start; see $log_file:"; tail -20 "$log_file" >&2; exit 1; }
   create_project_databases "$db_name" "$test_db_name" "$db_user" "$db_password"
   say "private server running on 127.0.0.1:$port (pid $(cat "$pid_file")), databases $db_name and $test_db_name"
 }

@@ -8,12 +8,14 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrderModule } from './order/order.module.js';
 import { PaymentModule } from './payment/payment.module.js';
+import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { UserModule } from './user/user.module.js';
 
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, cache: true, load: [appConfig, authConfig, databaseConfig, idempotencyConfig] }),
     DatabaseModule,
+    ShutdownModule,
     AuthModule,
     HealthModule,
     MetricsModule,

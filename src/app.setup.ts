@@ -17,6 +17,8 @@ import { createLogger, logRequest, NestPinoLogger, requestContext, requestIdFor 
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { DatabaseOutageMonitor } from './database/database-outage.monitor.js';
+import { GracefulShutdown } from './shutdown/graceful-shutdown.service.js';
 
 export const API_PREFIX = 'api/v1';
 /** How long the rest of a refused body is read and discarded before the connection is dropped. */
@@ -36,10 +38,14 @@ export async function createApp(): Promise<NestFastifyApplication> {
     genReqId: requestIdFor,
     clientErrorHandler: answerClientError,
     frameworkErrors: answerFrameworkError,
+    // Requests that arrive while the server closes are answered 503 SHUTTING_DOWN by GracefulShutdown, in the contract's shape.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     // JSON only, read by our parser below: a form or text body gets 415, not a best guess.
     bodyParser: false,
+    // A start-up failure (the database never answered) is thrown to main.ts, which exits 1, instead of process.abort().
+    abortOnError: false,
     logger: new NestPinoLogger(logger),
   });
   configureApp(app, config, logger);
@@ -69,6 +75,7 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
     reply.header('x-request-id', request.id);
     done();
   });
+  app.get(GracefulShutdown).attach(fastify);
   // Every answered request, 404s and 401s included: its duration and outcomes counted, and its one log line.
   const metrics = app.get(MetricsService);
   fastify.decorateRequest('idempotency', null);
@@ -82,7 +89,7 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
   const atRoot = ['health', 'health/live', 'metrics', 'checkout', 'checkout/checkout.js', 'checkout/checkout.css'];
   app.setGlobalPrefix(API_PREFIX, { exclude: atRoot.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  app.useGlobalFilters(new AllExceptionsFilter(app.get(DatabaseOutageMonitor)));
   app.enableCors({
     origin: config.corsOrigins,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
-import { runAudit } from '../scripts/lib/audit-checks.js';
+import { spawnSync } from 'node:child_process';
+import { auditFailed, runAudit } from '../scripts/lib/audit-checks.js';
 import { connectionOptions } from '../scripts/lib/db-config.js';
 import { createOrder, createUser, newKey, pay } from './factories/index.js';
 import { startTestApp, type TestApp } from './setup/test-app.js';
@@ -59,11 +60,60 @@ describe('npm run audit', () => {
         "every payment's order is PAID, for the order's total, by its owner": 1,
         'per user: balance + payments = charges': 1,
         'in total: Σ balances + Σ payments = Σ charges': 1,
-        'no key is PROCESSING past its lease': 1,
+        'no abandoned claim: no key is PROCESSING past its lease': 1,
         'every COMPLETED payment key points at a payment that exists': 1,
       });
     } finally {
       await connection.rollback();
+    }
+  });
+
+  it('tells an abandoned claim (a warning, the audit passes) from a money violation (a failure)', async () => {
+    const user = await createUser(t, 20000);
+    await connection.beginTransaction();
+    try {
+      await connection.query(
+        `INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+         VALUES (?, ?, REPEAT('a', 64), 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+        [t.account.accountId, newKey()],
+      );
+      const abandonedOnly = await runAudit(connection);
+      expect(abandonedOnly.filter((r: { violations: number }) => r.violations > 0)).toEqual([
+        expect.objectContaining({ name: 'no abandoned claim: no key is PROCESSING past its lease', severity: 'warning', violations: 1 }),
+      ]);
+      expect(auditFailed(abandonedOnly)).toBe(false);
+
+      await connection.query('UPDATE users SET balance = balance + 1 WHERE id = ?', [user.id]);
+      expect(auditFailed(await runAudit(connection))).toBe(true);
+    } finally {
+      await connection.rollback();
+    }
+  });
+
+  it('npm run audit exits 0 with a WARN for an abandoned claim alone, and 1 with a FAIL for a money violation', async () => {
+    const runScript = () => spawnSync(process.execPath, ['scripts/audit.js'], { env: process.env, encoding: 'utf8' });
+    const user = await createUser(t, 20000);
+    const key = newKey();
+    // Committed, so that the script's own connection sees it; undone below whatever happens.
+    await connection.query(
+      `INSERT INTO idempotency_keys (account_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+       VALUES (?, ?, REPEAT('a', 64), 'POST /api/v1/payments', 'PROCESSING', 1, UTC_TIMESTAMP(3) - INTERVAL 1 MINUTE, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3), UTC_TIMESTAMP(3) + INTERVAL 1 DAY)`,
+      [t.account.accountId, key],
+    );
+    try {
+      const warned = runScript();
+      expect(warned.stdout).toContain('WARN no abandoned claim');
+      expect(warned.status).toBe(0);
+      await connection.query('UPDATE users SET balance = balance + 1 WHERE id = ?', [user.id]);
+      try {
+        const failed = runScript();
+        expect(failed.stdout).toContain('FAIL per user: balance + payments = charges');
+        expect(failed.status).toBe(1);
+      } finally {
+        await connection.query('UPDATE users SET balance = balance - 1 WHERE id = ?', [user.id]);
+      }
+    } finally {
+      await connection.query('DELETE FROM idempotency_keys WHERE idempotency_key = ?', [key]);
     }
   });
 });

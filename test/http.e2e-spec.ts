@@ -89,6 +89,8 @@ describe('around the API', () => {
     expect(keyHeader(paths['/api/v1/users/{id}/balance/charge'].post)).toMatchObject({ required: false });
     expect(keyHeader(paths['/api/v1/users'].post)).toBeUndefined();
     expect(Object.keys(paths['/api/v1/payments'].post.responses).sort()).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '500', '503']);
+    // Any route may answer 503: the database gone (DATABASE_UNAVAILABLE) or the process stopping (SHUTTING_DOWN).
+    expect(paths['/api/v1/users/{id}'].get.responses).toHaveProperty('503');
     const conflict = paths['/api/v1/payments'].post.responses['409'];
     expect(Object.keys(conflict.content['application/json'].examples).sort()).toEqual(['IDEMPOTENCY_KEY_IN_PROGRESS', 'ORDER_ALREADY_PAID']);
     expect(conflict.headers).toHaveProperty('Retry-After');
@@ -108,6 +110,11 @@ describe('health without a database', () => {
       const res = await t.http().get('/health');
       expect(res.status).toBe(503);
       expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|at \w+ \(/);
+      // The API fails closed with its own code, not a 500.
+      const read = await t.http().get('/api/v1/users/1');
+      expect(read.status).toBe(503);
+      expect(read.body).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE' });
+      expect(Number(read.headers['retry-after'])).toBeGreaterThan(0);
     } finally {
       await t.app.close().catch(() => undefined);
     }

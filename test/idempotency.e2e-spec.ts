@@ -336,6 +336,38 @@ describe('Idempotency-Key', () => {
       expect(await ledgerOf(t, user.id)).toEqual({ balance: 32000, payments: 2, paid: 18000 });
     });
 
+    it('releases a claim abandoned past its lease (counted), leaves a live one alone, and the next request with the key pays once', async () => {
+      const user = await createUser(t, 50000);
+      const order = await createOrder(t, user.id);
+      const [abandoned, live] = [newKey(), newKey()];
+      const body = { orderId: order.id, userId: user.id };
+      await insertProcessing(abandoned, requestFingerprint('POST', '/api/v1/payments', body), -1);
+      await insertProcessing(live, 'f'.repeat(64), 60_000);
+
+      const run = await t.app.get(IdempotencyPurger).runOnce();
+      expect(run.reaped).toBeGreaterThanOrEqual(1);
+      expect(await keyRow(abandoned)).toMatchObject({ status: 'RELEASED', fencing_token: 1 });
+      expect(await keyRow(live)).toMatchObject({ status: 'PROCESSING' });
+
+      const res = await pay(t, abandoned, body).expect(200);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+      expect(await keyRow(abandoned)).toMatchObject({ status: 'COMPLETED', fencing_token: 2 });
+      expect(await ledgerOf(t, user.id)).toEqual({ balance: 41000, payments: 1, paid: 9000 });
+      await t.query('DELETE FROM idempotency_keys WHERE idempotency_key = ?', [live]);
+    });
+
+    it('refuses the completion of a claim released while its process was only slow', async () => {
+      const idempotency = t.app.get(IdempotencyService);
+      const key = newKey();
+      const scope = { accountId: t.account.accountId, userId: 0 };
+      const slow = await idempotency.resolve(scope, key, 'e'.repeat(64), 'POST /test/reaped');
+      if (slow.outcome !== 'new') throw new Error('expected a new claim');
+      await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
+      expect(await idempotency.reapAbandoned()).toBeGreaterThanOrEqual(1);
+      await expect(idempotency.complete(slow.claim, storeJson(200, { late: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+      expect(await keyRow(key)).toMatchObject({ status: 'RELEASED', response_body: null });
+    });
+
     it('never purges a key whose lease is still running', async () => {
       const key = newKey();
       await insertProcessing(key, 'f'.repeat(64), 60_000);

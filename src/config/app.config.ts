@@ -13,6 +13,8 @@ class AppEnv {
   /** json: one JSON object a line, for machines; pretty: readable lines for a developer's terminal. */
   @IsIn(['json', 'pretty']) LOG_FORMAT: string = 'json';
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  /** How long a SIGTERM may take: requests in flight finish within it, then the process exits whatever is left. */
+  @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS: number = 10_000;
 }
 
 export const appConfig = registerAs('app', () => {
@@ -24,6 +26,7 @@ export const appConfig = registerAs('app', () => {
     corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
     logLevel: env.LOG_LEVEL as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
     logFormat: env.LOG_FORMAT as 'json' | 'pretty',
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 });
 export type AppConfig = ReturnType<typeof appConfig>;

@@ -42,6 +42,8 @@ export class DatabaseEnv {
   @IsBooleanString() DB_LOGGING: string = 'false';
   /** With several hosts: how long one that refused a connection is passed over before it is tried again. */
   @IsInt() @Min(100) @Max(600000) DB_HOST_RETRY_MS: number = 5000;
+  /** How long start-up waits for the database to answer before it gives up (exit 1). */
+  @IsInt() @Min(0) @Max(3_600_000) DB_CONNECT_TIMEOUT_MS: number = 60_000;
 }
 
 export function databaseSettings(env: NodeJS.ProcessEnv = process.env) {
@@ -59,6 +61,7 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env) {
     database: db.DB_NAME,
     poolSize: db.DB_POOL_SIZE,
     logging: db.DB_LOGGING === 'true',
+    connectTimeoutMs: db.DB_CONNECT_TIMEOUT_MS,
   };
 }
 export type DatabaseConfig = ReturnType<typeof databaseSettings>;

@@ -1,20 +1,16 @@
-import mysql from 'mysql2/promise';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config.js';
 import { ENTITIES } from './entities.js';
-import { connectToFirstHost, failoverOptions } from './failover-pool.js';
+import { failoverOptions } from './failover-pool.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { waitForDatabase } from './wait-for-database.js';
 
 /** MariaDB rejects the FOR SHARE that TypeORM's mysql dialect emits, so the dialect follows the server. */
 export async function detectDriverType(db: DatabaseConfig): Promise<'mysql' | 'mariadb'> {
+  // Waited for even when DB_TYPE names the dialect: TypeORM's own retry gives up after a few seconds.
+  const version = await waitForDatabase(db);
   if (db.type) return db.type;
-  const connection = await connectToFirstHost(db);
-  try {
-    const [rows] = await connection.query<mysql.RowDataPacket[]>('SELECT VERSION() AS version');
-    return String(rows[0].version).toLowerCase().includes('mariadb') ? 'mariadb' : 'mysql';
-  } finally {
-    await connection.end();
-  }
+  return version.toLowerCase().includes('mariadb') ? 'mariadb' : 'mysql';
 }
 
 export async function buildDataSourceOptions(db: DatabaseConfig): Promise<DataSourceOptions> {

@@ -3,8 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
 import { buildDataSourceOptions } from './data-source-options.js';
+import { DatabaseOutageMonitor } from './database-outage.monitor.js';
 
-/** The connection pool (migrations run at start-up) and the transaction runner every module shares. */
+/** The connection pool (migrations run at start-up), the transaction runner every module shares, and the outage monitor. */
 @Global()
 @Module({
   imports: [
@@ -13,7 +14,7 @@ import { buildDataSourceOptions } from './data-source-options.js';
       useFactory: (db: DatabaseConfig) => buildDataSourceOptions(db),
     }),
   ],
-  providers: [TransactionRunner],
-  exports: [TransactionRunner],
+  providers: [TransactionRunner, DatabaseOutageMonitor],
+  exports: [TransactionRunner, DatabaseOutageMonitor],
 })
 export class DatabaseModule {}

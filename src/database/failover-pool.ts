@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import mysql, { type Pool, type PoolOptions } from 'mysql2';
-import mysqlPromise from 'mysql2/promise';
 import type { DatabaseConfig, DatabaseHost } from '../config/database.config.js';
 
 const logger = new Logger('DatabaseFailover');
@@ -72,17 +71,4 @@ export function failoverDriver(hosts: DatabaseHost[], retryMs: number) {
 /** TypeORM's driver option when DB_HOST lists several servers; one server keeps TypeORM's own pool. */
 export function failoverOptions(db: DatabaseConfig): { driver?: ReturnType<typeof failoverDriver> } {
   return db.hosts.length > 1 ? { driver: failoverDriver(db.hosts, db.hostRetryMs) } : {};
-}
-
-/** A single connection to the first server of DB_HOST that answers (the others are tried in order). */
-export async function connectToFirstHost(db: DatabaseConfig): Promise<mysqlPromise.Connection> {
-  let lastError: unknown;
-  for (const server of db.hosts) {
-    try {
-      return await mysqlPromise.createConnection({ host: server.host, port: server.port, user: db.username, password: db.password, connectTimeout: 5000 });
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
 }

@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator, type HealthChe
 import { Public } from '../auth/access.decorators.js';
 import { DomainError } from '../common/errors/index.js';
 import { ApiError } from '../common/http/api-error-responses.decorator.js';
+import { DatabaseOutageMonitor } from '../database/database-outage.monitor.js';
 
 export class HealthCheckFailedError extends DomainError {
   readonly code = 'HEALTH_CHECK_FAILED';
@@ -20,6 +21,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
+    private readonly outage: DatabaseOutageMonitor,
   ) {}
 
   /** Liveness: the process answers, whatever the database does. Also the benchmark's framework baseline. */
@@ -43,6 +45,8 @@ export class HealthController {
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
       const details = (error.getResponse() as Partial<HealthCheckResult>).error ?? {};
+      // Logged once per outage by the monitor, not once per probe of a load balancer.
+      if (details.database) this.outage.noticeUnreachable(`health check: ${String(details.database.message ?? 'down')}`);
       throw new HealthCheckFailedError(Object.keys(details));
     }
   }

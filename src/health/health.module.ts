@@ -3,7 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule],
+  // Failed checks are logged once per outage by DatabaseOutageMonitor, not by Terminus on every probe.
+  imports: [TerminusModule.forRoot({ logger: false })],
   controllers: [HealthController],
 })
 export class HealthModule {}

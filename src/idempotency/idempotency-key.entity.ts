@@ -5,6 +5,8 @@ import { IdColumn } from '../database/id-column.decorator.js';
 export enum IdempotencyStatus {
   PROCESSING = 'PROCESSING',
   COMPLETED = 'COMPLETED',
+  /** Abandoned: its process died mid-request and its lease ran out; the next request with the key takes it over under a new fencing token. */
+  RELEASED = 'RELEASED',
 }
 
 /**
@@ -43,6 +45,8 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'fencing_token', type: 'int', unsigned: true })
   fencingToken: number;
 
+  /** Set only while PROCESSING, so the index holds just the claims in flight: what the reaper scans. */
+  @Index('idx_idempotency_keys_lease')
   @Column({ name: 'lease_expires_at', type: 'datetime', precision: 3, nullable: true })
   leaseExpiresAt: Date | null;
 

@@ -5,7 +5,7 @@ import { lastValueFrom, of, type Observable } from 'rxjs';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { shortHash } from '../common/logging/index.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import { isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
 import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
@@ -90,7 +90,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       });
     } catch (error) {
       if (!isStoredOutcome(error)) {
-        await this.idempotency.release(claim).catch((releaseError: unknown) => this.logger.error({ msg: `could not release the key: ${String(releaseError)}`, keyHash: shortHash(claim.key) }));
+        await this.idempotency.release(claim).catch((releaseError: unknown) => {
+          // Without the database the key stays PROCESSING; the reaper releases it once its lease runs out.
+          if (!isDatabaseUnreachable(releaseError)) this.logger.error({ msg: `could not release the key: ${String(releaseError)}`, keyHash: shortHash(claim.key) });
+        });
         throw error;
       }
       // The business transaction rolled back; its answer is final all the same, so it is kept.

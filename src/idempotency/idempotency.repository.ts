@@ -107,6 +107,21 @@ export class IdempotencyRepository {
     return result.affectedRows ?? 0;
   }
 
+  /**
+   * Marks up to `limit` claims whose lease ran out before `now` as RELEASED; returns how many. Their
+   * row and fencing token stay, so a process that is only slow cannot complete one any more, and
+   * the next request with the key takes it over under a new token.
+   */
+  async releaseAbandoned(now: Date, limit: number): Promise<number> {
+    const result = await this.transactions.session.send<{ affectedRows?: number }>(
+      `UPDATE idempotency_keys SET status = ?, lease_expires_at = NULL, updated_at = ?
+        WHERE lease_expires_at <= ? AND status = ?
+        ORDER BY lease_expires_at LIMIT ?`,
+      [IdempotencyStatus.RELEASED, now, now, IdempotencyStatus.PROCESSING, limit],
+    );
+    return result.affectedRows ?? 0;
+  }
+
   /** The entity from the lookup's raw row, converted by TypeORM's own driver rules (dates, transformers). */
   private hydrate(row: Record<string, unknown>): IdempotencyKeyEntity {
     const entity = new IdempotencyKeyEntity() as unknown as Record<string, unknown>;

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { shortHash } from '../common/logging/index.js';
 import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
+import { GracefulShutdown } from '../shutdown/graceful-shutdown.service.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { CompletedResponseCache, type ReplayCacheStats } from './completed-response.cache.js';
@@ -41,6 +42,7 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     private readonly keys: IdempotencyRepository,
     private readonly transactions: TransactionRunner,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
+    private readonly shutdown: GracefulShutdown,
   ) {
     this.completed = new CompletedResponseCache(config.cacheBytes);
   }
@@ -90,15 +92,16 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Before the HTTP server and the pool close, lets claimed requests finish (at most one lease):
-   * cut off mid-transaction they would leave their keys PROCESSING until the lease runs out,
-   * even when the client has already gone.
+   * Before the HTTP server and the pool close, lets claimed requests finish (at most one lease,
+   * and no longer than the shutdown drain): cut off mid-transaction they would leave their keys
+   * PROCESSING until the lease runs out, even when the client has already gone.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (this.inFlight.size === 0) return;
-    this.logger.log(`waiting for ${this.inFlight.size} idempotent requests to finish`);
+    const waitMs = Math.min(this.config.leaseMs, this.shutdown.msLeftToDrain());
+    this.logger.log(`waiting up to ${waitMs} ms for ${this.inFlight.size} idempotent requests to finish`);
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, this.config.leaseMs)));
+    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, waitMs)));
     await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
     clearTimeout(timer);
   }
@@ -109,12 +112,25 @@ export class IdempotencyService implements BeforeApplicationShutdown {
   }
 
   /** Deletes expired keys in bounded batches; returns how many went. */
-  async purgeExpired(maxBatches = 100): Promise<number> {
+  purgeExpired(maxBatches = 100): Promise<number> {
+    return this.inBatches(maxBatches, (limit) => this.keys.deleteExpired(new Date(), limit));
+  }
+
+  /**
+   * Releases claims left PROCESSING past their lease by a process that died, in bounded batches;
+   * returns how many (for a counter). Such a claim holds no payment: a payment commits together
+   * with its key's completion.
+   */
+  reapAbandoned(maxBatches = 100): Promise<number> {
+    return this.inBatches(maxBatches, (limit) => this.keys.releaseAbandoned(new Date(), limit));
+  }
+
+  private async inBatches(maxBatches: number, batch: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
-    for (let batch = 0; batch < maxBatches; batch++) {
-      const deleted = await this.keys.deleteExpired(new Date(), this.config.purgeBatchSize);
-      total += deleted;
-      if (deleted < this.config.purgeBatchSize) break;
+    for (let i = 0; i < maxBatches; i++) {
+      const done = await batch(this.config.purgeBatchSize);
+      total += done;
+      if (done < this.config.purgeBatchSize) break;
     }
     return total;
   }

@@ -45,3 +45,24 @@ export class DatabaseBusyError extends DomainError {
     super('The database is busy; nothing was changed, please retry');
   }
 }
+
+/** The database cannot be reached (refused, lost, timed out): nothing ran, and nothing runs without it. */
+export class DatabaseUnavailableError extends DomainError {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  readonly kind = 'unavailable';
+  override readonly retryAfterSeconds = 2;
+  constructor() {
+    super('The database cannot be reached; nothing was changed, please retry');
+  }
+}
+
+/** The process is stopping: another one (or this one, restarted) takes the request. */
+export class ShuttingDownError extends DomainError {
+  readonly code = 'SHUTTING_DOWN';
+  readonly kind = 'unavailable';
+  override readonly retryAfterSeconds = 1;
+  override readonly headers = { connection: 'close' };
+  constructor() {
+    super('The service is shutting down; please retry');
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, NotFoundException, ServiceUnavailableException } from '@nestjs/common';
 import { QueryFailedError } from 'typeorm';
-import { DatabaseBusyError, ValidationFailedError } from './domain-error.js';
+import { DatabaseBusyError, ShuttingDownError, ValidationFailedError } from './domain-error.js';
 import { toErrorResponse } from './to-error-response.js';
 
 describe('toErrorResponse', () => {
@@ -53,5 +53,27 @@ describe('toErrorResponse', () => {
     const { body, unexpected } = toErrorResponse(new ServiceUnavailableException({ details: { database: 'ECONNREFUSED 127.0.0.1:3307' } }));
     expect(body).toEqual({ statusCode: 503, code: 'SERVICE_UNAVAILABLE', message: 'Service Unavailable', error: 'Service Unavailable' });
     expect(unexpected).toBe(false);
+  });
+
+  it.each([
+    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3307'), { code: 'ECONNREFUSED', fatal: true })],
+    ['a query whose connection was lost', new QueryFailedError('SELECT 1', [], Object.assign(new Error('Connection lost: The server closed the connection.'), { code: 'PROTOCOL_CONNECTION_LOST' }))],
+    ['a timed-out connect', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
+    ['a closed pool', new Error('Pool is closed.')],
+    ["TypeORM's pool that is gone", new Error('Connection is not established with mysql database')],
+    ['a fatal driver error', Object.assign(new Error('Unexpected packet'), { fatal: true })],
+    ['a server that is shutting down', new QueryFailedError('SELECT 1', [], Object.assign(new Error('Server shutdown in progress'), { code: 'ER_SERVER_SHUTDOWN', errno: 1053 }))],
+  ])('answers %s with 503 DATABASE_UNAVAILABLE and Retry-After, not a 500', (_, error) => {
+    const { body, headers, unexpected } = toErrorResponse(error);
+    expect(body).toMatchObject({ statusCode: 503, code: 'DATABASE_UNAVAILABLE', error: 'Service Unavailable' });
+    expect(body.message).not.toMatch(/ECONN|127\.0\.0\.1|packet/i);
+    expect(Number(headers['retry-after'])).toBeGreaterThan(0);
+    expect(unexpected).toBe(false);
+  });
+
+  it('tells a stopping process by its code, with Connection: close', () => {
+    const { body, headers } = toErrorResponse(new ShuttingDownError());
+    expect(body).toMatchObject({ statusCode: 503, code: 'SHUTTING_DOWN' });
+    expect(headers).toEqual({ connection: 'close', 'retry-after': '1' });
   });
 });

@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
-import { DomainError } from './domain-error.js';
+import { isDatabaseUnreachable } from '../transaction/mysql-errors.js';
+import { DatabaseUnavailableError, DomainError } from './domain-error.js';
 import { errorBody, INTERNAL_ERROR_MESSAGE, STATUS_OF_KIND, type ErrorBody } from './error-body.js';
 
 export interface ErrorResponse {
@@ -27,11 +28,9 @@ interface ErrorWithStatus {
 
 /** Turns anything thrown into the contract's error body; the only place that decides what a client sees. */
 export function toErrorResponse(exception: unknown): ErrorResponse {
-  if (exception instanceof DomainError) {
-    const headers: Record<string, string> = { ...exception.headers };
-    if (exception.retryAfterSeconds !== undefined) headers['retry-after'] = String(exception.retryAfterSeconds);
-    return { body: errorBody(STATUS_OF_KIND[exception.kind], exception.code, exception.message), headers, unexpected: false };
-  }
+  if (exception instanceof DomainError) return domainErrorResponse(exception);
+  // Fail closed: without the database nothing ran, and the client is told to come back.
+  if (isDatabaseUnreachable(exception)) return domainErrorResponse(new DatabaseUnavailableError());
   // Fastify's own errors arrive wrapped in an HttpException by Nest's adapter; the cause says what it was.
   const source = (exception instanceof HttpException && exception.cause ? exception.cause : exception ?? {}) as ErrorWithStatus;
   const known = typeof source.code === 'string' ? FASTIFY_CODES[source.code] : undefined;
@@ -55,6 +54,12 @@ export function toErrorResponse(exception: unknown): ErrorResponse {
     return { body: errorBody(source.statusCode, undefined, String(source.message ?? 'Bad request')), headers: {}, unexpected: false };
   }
   return internalError();
+}
+
+function domainErrorResponse(error: DomainError): ErrorResponse {
+  const headers: Record<string, string> = { ...error.headers };
+  if (error.retryAfterSeconds !== undefined) headers['retry-after'] = String(error.retryAfterSeconds);
+  return { body: errorBody(STATUS_OF_KIND[error.kind], error.code, error.message), headers, unexpected: false };
 }
 
 function internalError(): ErrorResponse {

@@ -9,9 +9,13 @@ import { sendJson } from './send-json.js';
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
+  /** `observe` sees every error first; it returns true for one it has logged itself (a database outage, logged once). */
+  constructor(private readonly outage?: { observe(error: unknown): boolean }) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof PreparedResponse) return sendJson(reply, exception.status, exception.body, exception.headers);
+    this.outage?.observe(exception);
     const { body, headers, unexpected } = toErrorResponse(exception);
     if (unexpected) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     sendJson(reply, body.statusCode, JSON.stringify(body), headers);

@@ -10,7 +10,8 @@ import { shortHash } from './short-hash.js';
  */
 export function logRequest(logger: Logger, request: FastifyRequest, reply: FastifyReply, route: string): void {
   const status = reply.statusCode;
-  const level = status >= 500 ? 'error' : 'info';
+  // A 500 is a fault to look at; a 503 (database gone, stopping, busy) is expected and logged once as an event elsewhere.
+  const level = status === 503 ? 'warn' : status >= 500 ? 'error' : 'info';
   if (!logger.isLevelEnabled(level)) return;
   const idempotency = request.idempotency;
   logger[level](

@@ -90,7 +90,11 @@ export class TransactionRunner {
       .query('SELECT @@SESSION.tx_isolation AS level')
       .catch(() => this.dataSource.query('SELECT @@SESSION.transaction_isolation AS level'))
       .then((rows: { level: string }[]) => rows[0].level.replace('-', ' '))
-      .catch(() => 'unknown');
+      .catch(() => {
+        // Not remembered: asked during an outage, it is asked again once the database is back.
+        this.serverDefaultIsolation = undefined;
+        return 'unknown';
+      });
     return this.serverDefaultIsolation;
   }
 }
