@@ -39,7 +39,7 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
   noticeUnreachable(why: string): void {
     if (this.outageSince !== undefined || this.stopped) return;
     this.outageSince = Date.now();
-    this.logger.error(`database ${this.db.host}:${this.db.port} is unavailable (${why}): answering 503 DATABASE_UNAVAILABLE until it answers again`);
+    this.logger.error({ msg: `database ${this.where()} is unavailable (${why}): answering 503 DATABASE_UNAVAILABLE until it answers again`, event: 'database.outage_started' });
     this.scheduleProbe();
   }
 
@@ -64,6 +64,11 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
     const seconds = ((Date.now() - (this.outageSince ?? Date.now())) / 1000).toFixed(1);
     this.outageSince = undefined;
     // A warning like the outage itself, so that whoever sees the one sees the other.
-    this.logger.warn(`database ${this.db.host}:${this.db.port} answers again after ${seconds} s: the outage is over`);
+    this.logger.warn({ msg: `database ${this.where()} answers again after ${seconds} s: the outage is over`, event: 'database.outage_ended', outageSeconds: Number(seconds) });
+  }
+
+  /** The host, or with a DB_HOST list every host: none of them answered. */
+  private where(): string {
+    return this.db.hosts.map((server) => `${server.host}:${server.port}`).join(', ');
   }
 }

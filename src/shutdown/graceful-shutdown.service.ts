@@ -57,13 +57,13 @@ export class GracefulShutdown implements OnModuleDestroy, OnApplicationShutdown 
     if (this.draining) return;
     const drainMs = Math.max(this.config.shutdownGraceMs - CLOSING_RESERVE_MS, this.config.shutdownGraceMs / 2);
     this.drainEndsAt = Date.now() + drainMs;
-    this.logger.log(`shutting down: finishing requests in flight for up to ${drainMs} ms, refusing new ones with 503 SHUTTING_DOWN`);
+    this.logger.log({ msg: `shutting down: finishing requests in flight for up to ${drainMs} ms, refusing new ones with 503 SHUTTING_DOWN`, event: 'shutdown.draining' });
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (!server) return;
     server.closeIdleConnections();
     this.sweeper = setInterval(() => server.closeIdleConnections(), SWEEP_INTERVAL_MS).unref();
     this.cutOff = setTimeout(() => {
-      this.logger.warn('shutdown drain ran out: closing the connections still open');
+      this.logger.warn({ msg: 'shutdown drain ran out: closing the connections still open', event: 'shutdown.drain_expired' });
       server.closeAllConnections();
     }, drainMs).unref();
   }

@@ -104,7 +104,7 @@ describeOwnServer('fault: the database stopped and started under load', () => {
       .output()
       .split('\n')
       .filter((line) => line.startsWith('{') && JSON.parse(line).level === 'error');
-    expect(errors).toEqual([expect.stringContaining('is unavailable')]);
+    expect(errors.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ event: 'database.outage_started', msg: expect.stringContaining('is unavailable') })]);
     expect(app.output()).not.toMatch(/\n\s+at /); // no stack trace anywhere
 
     // Every payment that was refused runs on retry (after the lease, for claims the outage cut off), once.
