@@ -13,7 +13,9 @@ function readEnvFile(path) {
 }
 
 /** The database defaults, written once for the app, these scripts and db.sh. */
-const DEFAULTS = readEnvFile(new URL('../../src/config/database.defaults.env', import.meta.url));
+const DEFAULTS = /** @type {{ DB_PORT: string, DB_USER: string, DB_PASSWORD: string, DB_NAME: string, DB_TEST_NAME: string }} */ (
+  readEnvFile(new URL('../../src/config/database.defaults.env', import.meta.url))
+);
 
 export function loadDotEnv(path = '.env') {
   if (!existsSync(path)) return;
