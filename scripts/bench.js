@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001] [-- --soak 600]
+// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001] [-- --soak 600] [-- --log-level log]
 //
 // Drives payonce on this machine and prints what it measured, then audits the database:
 //   checkout      one new payment then two retries with the same key, many users at once (API only)
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     seconds: { type: 'string' },
     soak: { type: 'string' },
+    // The app's LOG_LEVEL: warn (no line per request) unless told; `log` is the app's own default, a JSON line per request.
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 const smoke = args.smoke;
@@ -77,7 +79,7 @@ async function startApps() {
     // A port nobody holds: a server left on a fixed port by another run would answer in ours' place.
     const port = await freePort();
     // One at a time: each process runs the migrations at start-up.
-    const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log` });
+    const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log`, env: { LOG_LEVEL: args['log-level'] } });
     children.push(child);
     targets.push(url);
   }
@@ -382,7 +384,7 @@ async function main() {
     await soakPhase(targets, Number(args.soak), Number(process.env.SOAK_RATE ?? 60));
     return finish(started);
   }
-  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase`);
+  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase; LOG_LEVEL=${args.targets ? '(theirs)' : args['log-level']}`);
   await checkoutPhase(targets);
   await stormPhase(targets);
   const { keys } = await newPaymentPhases(targets);
