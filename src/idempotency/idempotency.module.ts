@@ -8,6 +8,6 @@ import { InFlightClaims } from './in-flight-claims.js';
 /** Import it where a controller uses @Idempotent(). */
 @Module({
   providers: [IdempotencyService, IdempotencyRepository, IdempotencyInterceptor, IdempotencyPurger, InFlightClaims],
-  exports: [IdempotencyService, IdempotencyInterceptor],
+  exports: [IdempotencyService, IdempotencyInterceptor, InFlightClaims],
 })
 export class IdempotencyModule {}
