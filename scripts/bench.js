@@ -313,7 +313,7 @@ async function replayPhases(targets, paid) {
   const live = await cannon({ targets, connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
   figures.replays = replays.rate;
   figures.live = live.rate;
-  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s; replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
+  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
 
   let nextRead = 0;
   const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
@@ -331,7 +331,7 @@ async function floorPhase() {
   const floor = await startPeerApp('floor', await freePort());
   try {
     const live = await cannon({ targets: [floor.url], connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
-    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s; payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
+    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
   } finally {
     floor.stop();
   }
@@ -369,7 +369,7 @@ async function peerPhase() {
       durationSec: settings.seconds,
       request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
     });
-    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s; payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
+    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s (${replays.non2xx} non-2xx); payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
   } finally {
     peer.stop();
   }
