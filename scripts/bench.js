@@ -207,6 +207,10 @@ async function soakPhase(targets, seconds, rate) {
     clearInterval(sampler);
   }
   samples.push({ minute: (Date.now() - started) / 60_000, mb: rssMb(pid) });
+  // Whether the replay cache reached its bound (IDEMPOTENCY_CACHE_BYTES) during the soak: only then does flat RSS show a bound.
+  const scrape = await (await fetch(`${targets[0]}/metrics`)).text();
+  const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(scrape)?.[1] ?? NaN);
+  note(`              replay cache at the end: ${gauge('payonce_replay_cache_entries')} entries, ${(gauge('payonce_replay_cache_bytes') / 1048576).toFixed(1)} MiB counted (IDEMPOTENCY_CACHE_BYTES=${process.env.IDEMPOTENCY_CACHE_BYTES ?? 'default 32 MiB'})`);
   const lastHalf = samples.filter((p) => p.minute >= seconds / 120);
   note(`              RSS MB by minute: ${samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).map((p) => `${p.minute.toFixed(0)}:${p.mb.toFixed(0)}`).join(' ')}`);
   note(
