@@ -1,4 +1,4 @@
-// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001] [-- --soak 600]
+// npm run bench [-- --smoke] [-- --processes 2] [-- --targets http://127.0.0.1:3000,http://127.0.0.1:3001] [-- --soak 600] [-- --log-level log]
 //
 // Drives payonce on this machine and prints what it measured, then audits the database:
 //   checkout      one new payment then two retries with the same key, many users at once (API only)
@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     targets: { type: 'string' },
     seconds: { type: 'string' },
     soak: { type: 'string' },
+    // The app's LOG_LEVEL: warn (no line per request) unless told; `log` is the app's own default, a JSON line per request.
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 const smoke = args.smoke;
@@ -77,7 +79,7 @@ async function startApps() {
     // A port nobody holds: a server left on a fixed port by another run would answer in ours' place.
     const port = await freePort();
     // One at a time: each process runs the migrations at start-up.
-    const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log` });
+    const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log`, env: { LOG_LEVEL: args['log-level'] } });
     children.push(child);
     targets.push(url);
   }
@@ -205,6 +207,10 @@ async function soakPhase(targets, seconds, rate) {
     clearInterval(sampler);
   }
   samples.push({ minute: (Date.now() - started) / 60_000, mb: rssMb(pid) });
+  // Whether the replay cache reached its bound (IDEMPOTENCY_CACHE_BYTES) during the soak: only then does flat RSS show a bound.
+  const scrape = await (await fetch(`${targets[0]}/metrics`)).text();
+  const gauge = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(scrape)?.[1] ?? NaN);
+  note(`              replay cache at the end: ${gauge('payonce_replay_cache_entries')} entries, ${(gauge('payonce_replay_cache_bytes') / 1048576).toFixed(1)} MiB counted (IDEMPOTENCY_CACHE_BYTES=${process.env.IDEMPOTENCY_CACHE_BYTES ?? 'default 32 MiB'})`);
   const lastHalf = samples.filter((p) => p.minute >= seconds / 120);
   note(`              RSS MB by minute: ${samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).map((p) => `${p.minute.toFixed(0)}:${p.mb.toFixed(0)}`).join(' ')}`);
   note(
@@ -311,7 +317,7 @@ async function replayPhases(targets, paid) {
   const live = await cannon({ targets, connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
   figures.replays = replays.rate;
   figures.live = live.rate;
-  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s; replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
+  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
 
   let nextRead = 0;
   const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
@@ -329,7 +335,7 @@ async function floorPhase() {
   const floor = await startPeerApp('floor', await freePort());
   try {
     const live = await cannon({ targets: [floor.url], connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
-    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s; payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
+    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
   } finally {
     floor.stop();
   }
@@ -367,7 +373,7 @@ async function peerPhase() {
       durationSec: settings.seconds,
       request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
     });
-    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s; payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
+    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s (${replays.non2xx} non-2xx); payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
   } finally {
     peer.stop();
   }
@@ -382,7 +388,7 @@ async function main() {
     await soakPhase(targets, Number(args.soak), Number(process.env.SOAK_RATE ?? 60));
     return finish(started);
   }
-  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase`);
+  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase; LOG_LEVEL=${args.targets ? '(theirs)' : args['log-level']}`);
   await checkoutPhase(targets);
   await stormPhase(targets);
   const { keys } = await newPaymentPhases(targets);

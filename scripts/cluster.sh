@@ -12,7 +12,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=lib/mariadb.sh
 source "$root/scripts/lib/mariadb.sh"
-load_dotenv
+load_settings
 
 nodes=(1 2 3)
 cluster_dir="$root/.data/cluster"
@@ -21,10 +21,10 @@ group_port="${CLUSTER_GROUP_PORT:-4571}"
 ist_port="${CLUSTER_IST_PORT:-4581}"
 sst_port="${CLUSTER_SST_PORT:-4591}"
 provider="${CLUSTER_WSREP_PROVIDER:-/usr/lib/galera/libgalera_smm.so}"
-db_user="${DB_USER:-payonce}"
-db_password="${DB_PASSWORD:-payonce}"
-db_name="${DB_NAME:-payonce}"
-test_db_name="${DB_TEST_NAME:-payonce_test}"
+db_user="${DB_USER}"
+db_password="${DB_PASSWORD}"
+db_name="${DB_NAME}"
+test_db_name="${DB_TEST_NAME}"
 # A joiner copying the whole data directory (SST) takes longer than a server that only starts.
 ready_timeout_s="${CLUSTER_READY_TIMEOUT_S:-180}"
 

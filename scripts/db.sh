@@ -8,7 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 # shellcheck source=lib/mariadb.sh
 source "$root/scripts/lib/mariadb.sh"
-load_dotenv
+load_settings
 
 # DB_DATA_DIR: a second private server (with its own DB_PORT), as the fault suite starts and stops.
 data_root="${DB_DATA_DIR:-$root/.data}"
@@ -17,11 +17,11 @@ run_dir="$data_root/run"
 socket="$run_dir/mysqld.sock"
 pid_file="$run_dir/mysqld.pid"
 log_file="$data_root/mysqld.log"
-port="${DB_PORT:-3307}"
-db_user="${DB_USER:-payonce}"
-db_password="${DB_PASSWORD:-payonce}"
-db_name="${DB_NAME:-payonce}"
-test_db_name="${DB_TEST_NAME:-payonce_test}"
+port="${DB_PORT}"
+db_user="${DB_USER}"
+db_password="${DB_PASSWORD}"
+db_name="${DB_NAME}"
+test_db_name="${DB_TEST_NAME}"
 
 say() { echo "[db] $*" >&2; }
 

@@ -10,6 +10,7 @@ import { AppModule } from './app.module.js';
 import { BEARER_SCHEME } from './auth/access.decorators.js';
 import { errorBody, toErrorResponse } from './common/errors/index.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
+import { installCors } from './common/http/cors.js';
 import { parseJsonBody } from './common/http/json-body.parser.js';
 import { routeOf } from './common/http/route-of.js';
 import { JSON_CONTENT_TYPE, sendJson } from './common/http/send-json.js';
@@ -90,8 +91,8 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
   app.setGlobalPrefix(API_PREFIX, { exclude: atRoot.map((path) => ({ path, method: RequestMethod.GET })) });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter(app.get(DatabaseOutageMonitor)));
-  app.enableCors({
-    origin: config.corsOrigins,
+  installCors(fastify, {
+    origins: config.corsOrigins,
     allowedHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'X-Request-Id'],
     exposedHeaders: ['Idempotent-Replayed', 'Retry-After', 'X-Request-Id'],
   });

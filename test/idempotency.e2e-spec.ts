@@ -363,7 +363,7 @@ describe('Idempotency-Key', () => {
       const slow = await idempotency.resolve(scope, key, 'e'.repeat(64), 'POST /test/reaped');
       if (slow.outcome !== 'new') throw new Error('expected a new claim');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
-      expect(await idempotency.reapAbandoned()).toBeGreaterThanOrEqual(1);
+      expect(await t.app.get(IdempotencyPurger).reapAbandoned()).toBeGreaterThanOrEqual(1);
       await expect(idempotency.complete(slow.claim, storeJson(200, { late: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
       expect(await keyRow(key)).toMatchObject({ status: 'RELEASED', response_body: null });
     });

@@ -90,11 +90,11 @@ export async function cannon({ targets, connections, durationSec, request, overa
   const runs = targets.map((url, t) => {
     const share = Math.max(1, Math.round(connections / targets.length));
     const options = {
-      url,
+      // The path goes into the URL: autocannon takes the path of `url` and ignores a `path` option beside it.
+      url: new URL(path, url).href,
       connections: share,
       duration: durationSec,
       method,
-      path,
       ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate / targets.length)) } : {}),
     };
     if (request) options.requests = [{ setupRequest: (req) => ({ ...req, ...request(next++, t) }) }];

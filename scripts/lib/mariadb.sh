@@ -1,14 +1,20 @@
 # Shell helpers shared by scripts/db.sh (the private server) and scripts/cluster.sh (the Galera
 # cluster). Sourced, not run; the caller has already cd'ed to the project root.
 
-# Read KEY=VALUE lines from .env without overriding what the environment already says.
+# Read KEY=VALUE lines from a file (default .env) without overriding what the environment already says.
 load_dotenv() {
-  [ -f .env ] || return 0
-  local key value
+  local file="${1:-.env}" key value
+  [ -f "$file" ] || return 0
   while IFS='=' read -r key value; do
     [[ "$key" =~ ^[A-Z_][A-Z0-9_]*$ ]] || continue
     [ -n "${!key+x}" ] || export "$key=$value"
-  done < .env
+  done < "$file"
+}
+
+# .env, then the database defaults written once for the app, the scripts and these shell scripts.
+load_settings() {
+  load_dotenv .env
+  load_dotenv src/config/database.defaults.env
 }
 
 find_bin() { # first of the given names on PATH or in sbin

@@ -1,5 +1,5 @@
 import { Column, ForeignKey, Index } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
 import { AccountEntity } from './account.entity.js';
 
 /** The owning account of a row: indexed, a foreign key to accounts, named as the migration names it. */

@@ -1,5 +1,5 @@
 import { Column, Entity, Index } from 'typeorm';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 
 /** A customer of payonce: it owns the users, orders, payments and idempotency keys made with its API keys. */
 @Entity({ name: 'accounts' })

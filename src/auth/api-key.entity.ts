@@ -1,6 +1,6 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 import { AccountEntity } from './account.entity.js';
 
 /** One API key of an account, stored only as its hash; an account may hold several (rotation). */

@@ -5,24 +5,42 @@ import { requestContext } from '../common/logging/index.js';
 import { ACCESS, type Access } from './access.decorators.js';
 import { ForbiddenError } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
+import type { Caller } from './caller.js';
 
 /** Every route needs a credential unless it is @Public(); @ApiKeyOnly() routes refuse user tokens. */
 @Injectable()
 export class AuthGuard implements CanActivate {
+  /** A route's access, read from its decorators once: the metadata never changes after start-up. */
+  private readonly accessOf = new WeakMap<object, Access>();
+
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ?? 'any';
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const access = this.access(context);
+    // A public route answers at once: no promise, nothing read.
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const caller = await this.auth.authenticate(request.headers.authorization);
+    return this.auth.authenticate(request.headers.authorization).then((caller) => this.admit(request, caller, access));
+  }
+
+  private admit(request: FastifyRequest, caller: Caller, access: Access): boolean {
     if (access === 'api_key' && caller.kind !== 'api_key') throw new ForbiddenError('A user token may not do this; it needs an API key');
     request.caller = caller;
     const logContext = requestContext.getStore();
     if (logContext) logContext.accountId = caller.accountId;
     return true;
+  }
+
+  private access(context: ExecutionContext): Access {
+    const handler = context.getHandler();
+    let access = this.accessOf.get(handler);
+    if (access === undefined) {
+      access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, context.getClass()]) ?? 'any';
+      this.accessOf.set(handler, access);
+    }
+    return access;
   }
 }

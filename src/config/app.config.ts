@@ -23,7 +23,7 @@ export const appConfig = registerAs('app', () => {
     port: env.PORT,
     host: env.HOST,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    corsOrigins: env.CORS_ORIGINS === '*' ? true : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
+    corsOrigins: env.CORS_ORIGINS === '*' ? (true as const) : env.CORS_ORIGINS.split(',').map((o) => o.trim()),
     logLevel: env.LOG_LEVEL as 'error' | 'warn' | 'log' | 'debug' | 'verbose',
     logFormat: env.LOG_FORMAT as 'json' | 'pretty',
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,

@@ -1,5 +1,6 @@
 import { registerAs } from '@nestjs/config';
 import { IsBooleanString, IsIn, IsInt, IsOptional, IsString, Max, Min, ValidateBy } from 'class-validator';
+import { readFileSync } from 'node:fs';
 import { validateEnv } from './validate-env.js';
 
 /** One server of DB_HOST. */
@@ -29,15 +30,24 @@ const IsHostList = () =>
     },
   });
 
+/** KEY=VALUE lines of database.defaults.env, which the scripts and db.sh read too (nest build copies it beside this file). */
+export const DATABASE_DEFAULTS: Readonly<Record<string, string>> = Object.fromEntries(
+  readFileSync(new URL('./database.defaults.env', import.meta.url), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim()))
+    .filter((match) => match !== null)
+    .map((match) => [match[1], match[2]]),
+);
+
 /** Defaults point at the private server that scripts/db.sh starts. */
 export class DatabaseEnv {
   /** mariadb or mysql; unset, it follows what the server says it is. */
   @IsOptional() @IsIn(['mysql', 'mariadb']) DB_TYPE?: 'mysql' | 'mariadb';
   @IsHostList() DB_HOST: string = '127.0.0.1';
-  @IsInt() @Min(1) @Max(65535) DB_PORT: number = 3307;
-  @IsString() DB_USER: string = 'payonce';
-  @IsString() DB_PASSWORD: string = 'payonce';
-  @IsString() DB_NAME: string = 'payonce';
+  @IsInt() @Min(1) @Max(65535) DB_PORT: number = Number(DATABASE_DEFAULTS.DB_PORT);
+  @IsString() DB_USER: string = DATABASE_DEFAULTS.DB_USER;
+  @IsString() DB_PASSWORD: string = DATABASE_DEFAULTS.DB_PASSWORD;
+  @IsString() DB_NAME: string = DATABASE_DEFAULTS.DB_NAME;
   @IsInt() @Min(1) @Max(500) DB_POOL_SIZE: number = 20;
   @IsBooleanString() DB_LOGGING: string = 'false';
   /** With several hosts: how long one that refused a connection is passed over before it is tried again. */

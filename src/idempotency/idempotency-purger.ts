@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DatabaseOutageMonitor } from '../database/database-outage.monitor.js';
-import { IdempotencyService } from './idempotency.service.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
 
 /** What one background run did; `reaped` is what a metrics counter of abandoned claims adds up. */
 export interface PurgeRun {
@@ -10,7 +10,7 @@ export interface PurgeRun {
   reaped: number;
 }
 
-/** Purges expired keys and releases abandoned claims in the background, one bounded run at a time. */
+/** Purges expired keys and releases abandoned claims in the background, one bounded run at a time; beside the key's state machine (IdempotencyService), not in it. */
 @Injectable()
 export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdempotencyPurger.name);
@@ -18,7 +18,7 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
   private running?: Promise<PurgeRun>;
 
   constructor(
-    private readonly idempotency: IdempotencyService,
+    private readonly keys: IdempotencyRepository,
     private readonly metrics: MetricsService,
     private readonly outage: DatabaseOutageMonitor,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
@@ -48,12 +48,36 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async purgeAndReap(): Promise<PurgeRun> {
-    const purged = await this.idempotency.purgeExpired();
+    const purged = await this.purgeExpired();
     this.metrics.countPurgedKeys(purged);
     if (purged > 0) this.logger.log(`purged ${purged} expired idempotency keys`);
-    const reaped = await this.idempotency.reapAbandoned();
+    const reaped = await this.reapAbandoned();
     this.metrics.countReapedKeys(reaped);
     if (reaped > 0) this.logger.warn(`released ${reaped} abandoned idempotency claims (PROCESSING past their lease, no payment); a retry with the key runs again`);
     return { purged, reaped };
+  }
+
+  /** Deletes expired keys in bounded batches; returns how many went. */
+  purgeExpired(maxBatches = 100): Promise<number> {
+    return this.inBatches(maxBatches, (limit) => this.keys.deleteExpired(new Date(), limit));
+  }
+
+  /**
+   * Releases claims left PROCESSING past their lease by a process that died, in bounded batches;
+   * returns how many (for a counter). Such a claim holds no payment: a payment commits together
+   * with its key's completion.
+   */
+  reapAbandoned(maxBatches = 100): Promise<number> {
+    return this.inBatches(maxBatches, (limit) => this.keys.releaseAbandoned(new Date(), limit));
+  }
+
+  private async inBatches(maxBatches: number, batch: (limit: number) => Promise<number>): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const done = await batch(this.config.purgeBatchSize);
+      total += done;
+      if (done < this.config.purgeBatchSize) break;
+    }
+    return total;
   }
 }

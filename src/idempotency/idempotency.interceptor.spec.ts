@@ -10,6 +10,7 @@ import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IDEMPOTENT_OPTIONS } from './idempotent.options.js';
 import type { IdempotencyService, Resolution } from './idempotency.service.js';
+import type { InFlightClaims } from './in-flight-claims.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
@@ -18,7 +19,6 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
     resolve: jest.fn(async () => resolution),
     complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
-    track: <T>(work: Promise<T>) => work,
     remember: jest.fn(),
   };
   const transactions = { runNew: jest.fn(<T>(work: () => Promise<T>) => work()) };
@@ -34,6 +34,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
     new Reflector(),
     idempotency as unknown as IdempotencyService,
     transactions as unknown as TransactionRunner,
+    { track: <T>(work: Promise<T>) => work } as InFlightClaims,
   );
   const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Buffer>;
   return { idempotency, run, reply, request: request as typeof request & { idempotency?: unknown } };

@@ -10,6 +10,7 @@ import { parseIdempotencyKey } from './idempotency-key.parser.js';
 import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
+import { InFlightClaims } from './in-flight-claims.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 import { requestFingerprint } from './request-fingerprint.js';
 import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
@@ -42,6 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
     private readonly transactions: TransactionRunner,
+    private readonly inFlight: InFlightClaims,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
@@ -75,7 +77,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     noteIdempotency(request, resolution.takenOver ? 'taken_over' : 'new', key);
-    const stored = await this.idempotency.track(this.runClaimed(resolution.claim, routeStatus, next)).catch(noteRefusal);
+    const stored = await this.inFlight.track(this.runClaimed(resolution.claim, routeStatus, next)).catch(noteRefusal);
     return of(sendStored(reply, stored, routeStatus, false));
   }
 

@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { shortHash } from '../common/logging/index.js';
 import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
-import { GracefulShutdown } from '../shutdown/graceful-shutdown.service.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { CompletedResponseCache, type ReplayCacheStats } from './completed-response.cache.js';
@@ -33,16 +32,14 @@ export type Resolution = { outcome: 'new'; claim: Claim; takenOver?: true } | { 
  * blocking behind the first request's work.
  */
 @Injectable()
-export class IdempotencyService implements BeforeApplicationShutdown {
+export class IdempotencyService {
   private readonly logger = new Logger(IdempotencyService.name);
   private readonly completed: CompletedResponseCache;
-  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly keys: IdempotencyRepository,
     private readonly transactions: TransactionRunner,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
-    private readonly shutdown: GracefulShutdown,
   ) {
     this.completed = new CompletedResponseCache(config.cacheBytes);
   }
@@ -84,55 +81,9 @@ export class IdempotencyService implements BeforeApplicationShutdown {
     return this.completed;
   }
 
-  /** Runs the work of a claimed key, counted so that shutdown can wait for it. */
-  track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight.add(work);
-    void work.catch(() => undefined).finally(() => this.inFlight.delete(work));
-    return work;
-  }
-
-  /**
-   * Before the HTTP server and the pool close, lets claimed requests finish (at most one lease,
-   * and no longer than the shutdown drain): cut off mid-transaction they would leave their keys
-   * PROCESSING until the lease runs out, even when the client has already gone.
-   */
-  async beforeApplicationShutdown(): Promise<void> {
-    if (this.inFlight.size === 0) return;
-    const waitMs = Math.min(this.config.leaseMs, this.shutdown.msLeftToDrain());
-    this.logger.log(`waiting up to ${waitMs} ms for ${this.inFlight.size} idempotent requests to finish`);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise((resolve) => (timer = setTimeout(resolve, waitMs)));
-    await Promise.race([Promise.allSettled([...this.inFlight]), deadline]);
-    clearTimeout(timer);
-  }
-
   /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
   release(claim: Claim): Promise<void> {
     return this.keys.release(claim.scope, claim.key, claim.token);
-  }
-
-  /** Deletes expired keys in bounded batches; returns how many went. */
-  purgeExpired(maxBatches = 100): Promise<number> {
-    return this.inBatches(maxBatches, (limit) => this.keys.deleteExpired(new Date(), limit));
-  }
-
-  /**
-   * Releases claims left PROCESSING past their lease by a process that died, in bounded batches;
-   * returns how many (for a counter). Such a claim holds no payment: a payment commits together
-   * with its key's completion.
-   */
-  reapAbandoned(maxBatches = 100): Promise<number> {
-    return this.inBatches(maxBatches, (limit) => this.keys.releaseAbandoned(new Date(), limit));
-  }
-
-  private async inBatches(maxBatches: number, batch: (limit: number) => Promise<number>): Promise<number> {
-    let total = 0;
-    for (let i = 0; i < maxBatches; i++) {
-      const done = await batch(this.config.purgeBatchSize);
-      total += done;
-      if (done < this.config.purgeBatchSize) break;
-    }
-    return total;
   }
 
   private async resolveLocked(scope: KeyScope, cacheKey: string, key: string, fingerprint: string, route: string): Promise<Resolution> {

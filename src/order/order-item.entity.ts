@@ -1,6 +1,6 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 import { OrderEntity } from './order.entity.js';
 
 @Entity({ name: 'order_items' })

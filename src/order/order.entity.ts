@@ -1,6 +1,6 @@
 import { Column, Entity, ForeignKey, Index, OneToMany, type Relation } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 import { UserEntity } from '../user/user.entity.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { AccountIdColumn } from '../auth/account-id-column.decorator.js';

@@ -1,6 +1,6 @@
 import { Column, Entity, ForeignKey, Index } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 import { OrderEntity } from '../order/order.entity.js';
 import { UserEntity } from '../user/user.entity.js';
 import { AccountIdColumn } from '../auth/account-id-column.decorator.js';

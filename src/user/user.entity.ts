@@ -1,6 +1,6 @@
 import { Check, Column, Entity } from 'typeorm';
-import { bigintToNumber } from '../database/bigint.transformer.js';
-import { IdColumn } from '../database/id-column.decorator.js';
+import { bigintToNumber } from '../common/entity/bigint.transformer.js';
+import { IdColumn } from '../common/entity/id-column.decorator.js';
 import { AccountIdColumn } from '../auth/account-id-column.decorator.js';
 
 @Entity({ name: 'users' })

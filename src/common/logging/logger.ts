@@ -38,7 +38,8 @@ export function createLogger(level: AppLogLevel, format: LogFormat, destination?
     },
     format === 'pretty'
       ? PinoPretty({ ...PRETTY, colorize: destination === undefined && process.stdout.isTTY, destination: destination ?? 1 })
-      : // pino's own writer on stdout: synchronous, so a line is never lost when the process exits.
-        (destination ?? pino.destination({ dest: 1, sync: true })),
+      : // pino's own writer on stdout, asynchronous: lines written while a write is under way go out together
+        // in the next one (a write is a costly system call here), and pino flushes what is left when the process exits.
+        (destination ?? pino.destination({ dest: 1, sync: false })),
   );
 }

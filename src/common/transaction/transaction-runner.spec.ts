@@ -8,20 +8,42 @@ const mysqlError = (errno: number, sql = 'UPDATE users …') => new QueryFailedE
 /** A DataSource whose connections record every round trip; `fail` decides which round trip throws. */
 function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED') {
   const roundTrips: string[] = [];
-  const connection = { format: (sql: string, values: unknown[]) => sql.replace(/\?/g, () => JSON.stringify(values.shift())) };
+  const format = (sql: string, values: unknown[]) => sql.replace(/\?/g, () => JSON.stringify(values.shift()));
+  /** One round trip as the server would answer it; the error is the driver's, as mysql2 raises it. */
+  const roundTrip = (sql: string, params: unknown[] = []) => {
+    const text = format(sql, [...params]);
+    roundTrips.push(text);
+    const error = fail(text);
+    if (error) throw error instanceof QueryFailedError ? error.driverError : error;
+    const statements = text.split(';\n');
+    const results = statements.map((s) => (s.startsWith('SELECT') ? [{ id: 1 }] : { affectedRows: 1, insertId: 7 }));
+    return statements.length === 1 ? results[0] : results;
+  };
+  // mysql2's callback connection, which BatchedTransaction sends to.
+  const connection = {
+    format,
+    query: (sql: string, params: unknown[] | undefined, callback: (error: Error | null, result?: unknown) => void) => {
+      let result: unknown;
+      try {
+        result = roundTrip(sql, params);
+      } catch (error) {
+        return queueMicrotask(() => callback(error as Error));
+      }
+      queueMicrotask(() => callback(null, result));
+    },
+  };
   const createQueryRunner = jest.fn(() => ({
     isTransactionActive: false,
     manager: { name: 'tx manager' },
+    connection: { logger: { logQuery: () => undefined } },
     connect: async () => connection,
     release: jest.fn(async () => undefined),
     query: jest.fn(async (sql: string, params: unknown[] = []) => {
-      const text = connection.format(sql, [...params]);
-      roundTrips.push(text);
-      const error = fail(text);
-      if (error) throw error;
-      const statements = text.split(';\n');
-      const results = statements.map((s) => (s.startsWith('SELECT') ? [{ id: 1 }] : { affectedRows: 1, insertId: 7 }));
-      return statements.length === 1 ? results[0] : results;
+      try {
+        return roundTrip(sql, params);
+      } catch (error) {
+        throw new QueryFailedError(sql, params, error as Error);
+      }
     }),
   }));
   const query = jest.fn(async (_sql: string) => [{ level: serverIsolation }]);
@@ -93,7 +115,10 @@ describe('TransactionRunner', () => {
   it('does not retry other errors, and rolls back only what reached the server', async () => {
     const duplicate = mysqlError(1062);
     const { dataSource, roundTrips, createQueryRunner } = fakeDataSource((sql) => (sql.includes('INSERT') ? duplicate : undefined));
-    await expect(new TransactionRunner(dataSource).runNew(async (session) => session.send('INSERT INTO payments VALUES (1)'))).rejects.toBe(duplicate);
+    await expect(new TransactionRunner(dataSource).runNew(async (session) => session.send('INSERT INTO payments VALUES (1)'))).rejects.toMatchObject({
+      constructor: QueryFailedError,
+      driverError: duplicate.driverError,
+    });
     expect(createQueryRunner).toHaveBeenCalledTimes(1);
     expect(roundTrips.at(-1)).toBe('ROLLBACK');
 

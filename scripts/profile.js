@@ -1,0 +1,67 @@
+// node scripts/profile.js <live|replay|pay> [LOG_LEVEL]  (run from the worktree root)
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import { createPayableOrders } from './lib/bench-fixtures.js';
+import { connectionOptions, loadDotEnv } from './lib/db-config.js';
+import { waitUntilLive } from './lib/app-process.js';
+import { cannon, freePort } from './lib/load.js';
+
+const [workload = 'live', logLevel = 'warn', seconds = '8'] = process.argv.slice(2);
+loadDotEnv();
+const pool = mysql.createPool({ ...connectionOptions(), connectionLimit: 8 });
+const apiKey = execFileSync(process.execPath, ['dist/cli/apikey.js', 'create', 'bench'], { encoding: 'utf8' }).trim().split('\n').pop();
+const [[row]] = await pool.query('SELECT account_id FROM api_keys WHERE key_hash = SHA2(?, 256)', [apiKey]);
+const accountId = Number(row.account_id);
+const port = await freePort();
+const dir = `.data/prof/${workload}-${logLevel}-${Date.now()}`;
+const prof = process.env.NOPROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+const child = spawn(process.execPath, [...prof, 'dist/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'inherit'] });
+const url = `http://127.0.0.1:${port}`;
+await waitUntilLive(url);
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
+const payReq = (o, key) => ({ method: 'POST', path: '/api/v1/payments', headers: { ...headers, 'idempotency-key': key }, body: JSON.stringify({ orderId: o.orderId, userId: o.userId }) });
+let result;
+if (workload === 'live') {
+  result = await cannon({ targets: [url], connections: 64, durationSec: Number(seconds), path: '/health/live' });
+} else if (workload === 'replay') {
+  const orders = await createPayableOrders(pool, { accountId, count: 200, users: 50, amount: 100, tag: `prof-${Date.now()}` });
+  const keys = [];
+  for (const o of orders) { const k = randomUUID(); const r = payReq(o, k); await fetch(url + r.path, { method: 'POST', headers: r.headers, body: r.body }); keys.push([o, k]); }
+  result = await cannon({ targets: [url], connections: 64, durationSec: Number(seconds), request: (i) => payReq(keys[i % keys.length][0], keys[i % keys.length][1]) });
+} else {
+  const orders = await createPayableOrders(pool, { accountId, count: 2000 * Number(seconds), users: 2000, amount: 100, tag: `prof-${Date.now()}` });
+  result = await cannon({ targets: [url], connections: 32, durationSec: Number(seconds), request: (i) => payReq(orders[i % orders.length], randomUUID()) });
+}
+console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99}`);
+child.kill('SIGTERM');
+await new Promise((r) => child.once('exit', r));
+await pool.end();
+if (process.env.NOPROF) process.exit(0);
+const file = `${dir}/${readdirSync(dir)[0]}`;
+const p = JSON.parse(readFileSync(file, 'utf8'));
+const dt = new Map();
+for (let i = 0; i < p.samples.length; i++) dt.set(p.samples[i], (dt.get(p.samples[i]) ?? 0) + (p.timeDeltas[i] ?? 0));
+const byId = new Map(p.nodes.map((n) => [n.id, n]));
+const total = [...dt.values()].reduce((a, b) => a + b, 0);
+const groupOf = (cf) => {
+  const u = cf.url || '';
+  if (!u) return `(${cf.functionName || 'native'})`;
+  const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(u);
+  if (m) return m[1];
+  if (u.includes('/dist/')) return 'app:' + u.split('/dist/')[1];
+  if (u.startsWith('node:')) return u;
+  return u;
+};
+const groups = new Map(); const funcs = new Map();
+for (const [id, t] of dt) {
+  const n = byId.get(id); const cf = n.callFrame;
+  const g = groupOf(cf); groups.set(g, (groups.get(g) ?? 0) + t);
+  const f = `${cf.functionName || '(anon)'} ${groupOf(cf)}:${cf.lineNumber}`; funcs.set(f, (funcs.get(f) ?? 0) + t);
+}
+const idle = [...groups].filter(([g]) => g === '(idle)').reduce((a, [, t]) => a + t, 0);
+console.log(`profile ${file}: busy ${((total - idle) / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s; per request ${((total - idle) / result.requests).toFixed(1)} us`);
+const show = (m, n) => [...m].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([g, t]) => console.log(`  ${(100 * t / (total - idle)).toFixed(1).padStart(5)}%  ${g}`));
+console.log('by file/package:'); show(groups, 30);
+console.log('by function:'); show(funcs, 40);
