@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { shortHash } from '../common/logging/index.js';
-import { isDuplicateEntry, TransactionRunner } from '../common/transaction/index.js';
+import { TransactionRunner } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
@@ -50,16 +50,11 @@ export class IdempotencyService {
     const cacheKey = cacheKeyOf(scope, key);
     const cached = this.completed.get(cacheKey, Date.now());
     if (cached) return this.replay(cached, fingerprint);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
-        // first requests do not deadlock on their inserts; the loser waits and gets ER_DUP_ENTRY.
-        return await this.transactions.runNew(() => this.resolveLocked(scope, cacheKey, key, fingerprint, route), 'READ COMMITTED');
-      } catch (error) {
-        // Two first requests raced to insert the key; the loser looks again and finds the winner's row.
-        if (!isDuplicateEntry(error) || attempt >= 3) throw error;
-      }
-    }
+    // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
+    // first requests do not deadlock on their inserts. The loser's insert, sent with its COMMIT,
+    // gets ER_DUP_ENTRY; TransactionRunner runs the claim again (duplicate_at_commit), and the
+    // new lookup finds the winner's row.
+    return this.transactions.runNew(() => this.resolveLocked(scope, cacheKey, key, fingerprint, route), 'READ COMMITTED');
   }
 
   /** Stores the outcome if the claim is still the key's owner; inside the caller's transaction when there is one. */
