@@ -14,7 +14,8 @@ import { installCors } from './common/http/cors.js';
 import { parseJsonBody } from './common/http/json-body.parser.js';
 import { routeOf } from './common/http/route-of.js';
 import { JSON_CONTENT_TYPE, sendJson } from './common/http/send-json.js';
-import { createLogger, logRequest, NestPinoLogger, requestContext, requestIdFor } from './common/logging/index.js';
+import { requestIdFor, type RequestContext } from './common/context/index.js';
+import { createLogger, logRequest, NestPinoLogger } from './common/logging/index.js';
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -33,7 +34,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
-    // No child logger a request: the logger's mixin adds the request id from the request context.
+    // No child logger a request: what is logged for a request passes its request id (logFieldsOf).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.bodyLimitBytes,
     genReqId: requestIdFor,
@@ -70,9 +71,11 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
     lingerOnRefusedBody(request, reply, error);
     done();
   });
-  // Every log line of a request carries its id, and the client gets it back.
+  // The context a request hands its services (its id for log lines, its transaction), and the client gets the id back.
+  // Declared once so every request has the same shape; onRequest gives each its own.
+  fastify.decorateRequest('context', null as unknown as RequestContext);
   fastify.addHook('onRequest', (request, reply, done) => {
-    requestContext.enterWith({ requestId: request.id });
+    request.context = { requestId: request.id };
     reply.header('x-request-id', request.id);
     done();
   });

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { NO_REQUEST } from '../src/common/context/index.js';
+import { TransactionRunner } from '../src/common/transaction/index.js';
 import { IdempotencyKeyInProgressError } from '../src/idempotency/idempotency.errors.js';
 import { IdempotencyService } from '../src/idempotency/idempotency.service.js';
 import { IdempotencyPurger } from '../src/idempotency/idempotency-purger.js';
@@ -292,18 +294,18 @@ describe('Idempotency-Key', () => {
       const key = newKey();
       const fingerprint = requestFingerprint('POST', '/api/v1/payments', { orderId: 1, userId: 1 });
       const scope = { accountId: t.account.accountId, userId: 0 };
-      const first = await idempotency.resolve(scope, key, fingerprint, 'POST /test/fencing');
+      const first = await idempotency.resolve(NO_REQUEST, scope, key, fingerprint, 'POST /test/fencing');
       expect(first.outcome).toBe('new');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
-      const second = await idempotency.resolve(scope, key, fingerprint, 'POST /test/fencing');
+      const second = await idempotency.resolve(NO_REQUEST, scope, key, fingerprint, 'POST /test/fencing');
       expect(second.outcome).toBe('new');
       if (first.outcome !== 'new' || second.outcome !== 'new') return;
       expect(second.claim.token).toBe(first.claim.token + 1);
 
-      await expect(idempotency.complete(first.claim, storeJson(200, { stale: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+      await expect(idempotency.complete(t.app.get(TransactionRunner).pool, first.claim, storeJson(200, { stale: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
       expect(await keyRow(key)).toMatchObject({ status: 'PROCESSING', fencing_token: 2, response_body: null });
 
-      await idempotency.complete(second.claim, storeJson(200, { fresh: true }));
+      await idempotency.complete(t.app.get(TransactionRunner).pool, second.claim, storeJson(200, { fresh: true }));
       expect((await keyRow(key))!.response_body!.toString()).toBe('{"fresh":true}');
     });
 
@@ -360,11 +362,11 @@ describe('Idempotency-Key', () => {
       const idempotency = t.app.get(IdempotencyService);
       const key = newKey();
       const scope = { accountId: t.account.accountId, userId: 0 };
-      const slow = await idempotency.resolve(scope, key, 'e'.repeat(64), 'POST /test/reaped');
+      const slow = await idempotency.resolve(NO_REQUEST, scope, key, 'e'.repeat(64), 'POST /test/reaped');
       if (slow.outcome !== 'new') throw new Error('expected a new claim');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
       expect(await t.app.get(IdempotencyPurger).reapAbandoned()).toBeGreaterThanOrEqual(1);
-      await expect(idempotency.complete(slow.claim, storeJson(200, { late: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+      await expect(idempotency.complete(t.app.get(TransactionRunner).pool, slow.claim, storeJson(200, { late: true }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
       expect(await keyRow(key)).toMatchObject({ status: 'RELEASED', response_body: null });
     });
 

@@ -1,7 +1,6 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { requestContext } from '../common/logging/index.js';
 import { ACCESS, type Access } from './access.decorators.js';
 import { ForbiddenError } from './auth.errors.js';
 import { AuthService } from './auth.service.js';
@@ -29,8 +28,7 @@ export class AuthGuard implements CanActivate {
   private admit(request: FastifyRequest, caller: Caller, access: Access): boolean {
     if (access === 'api_key' && caller.kind !== 'api_key') throw new ForbiddenError('A user token may not do this; it needs an API key');
     request.caller = caller;
-    const logContext = requestContext.getStore();
-    if (logContext) logContext.accountId = caller.accountId;
+    request.context.accountId = caller.accountId;
     return true;
   }
 

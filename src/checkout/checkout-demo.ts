@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { NO_REQUEST } from '../common/context/index.js';
 import { ApiKeyService } from '../auth/api-key.service.js';
 import type { Caller } from '../auth/caller.js';
 import { DevCredentials } from '../auth/dev-credentials.js';
@@ -50,7 +51,7 @@ export class CheckoutDemo implements OnApplicationBootstrap {
   private async ensureShopper(caller: Caller): Promise<UserEntity> {
     const shopper = (await this.keptShopper(caller)) ?? (await this.newShopper(caller));
     if (shopper.balance >= DEMO_BALANCE / 2) return shopper;
-    return this.users.charge(caller, shopper.id, DEMO_BALANCE - shopper.balance);
+    return this.users.charge(NO_REQUEST, caller, shopper.id, DEMO_BALANCE - shopper.balance);
   }
 
   private async keptShopper(caller: Caller): Promise<UserEntity | undefined> {
@@ -62,7 +63,7 @@ export class CheckoutDemo implements OnApplicationBootstrap {
     }
     if (!Number.isSafeInteger(id) || id < 1) return undefined;
     try {
-      const user = await this.users.get(caller, id);
+      const user = await this.users.get(NO_REQUEST, caller, id);
       // A file left from another database may name someone else's user: only the demo shopper will do.
       return user.name === DEMO_SHOPPER_NAME ? user : undefined;
     } catch (error) {
@@ -72,7 +73,7 @@ export class CheckoutDemo implements OnApplicationBootstrap {
   }
 
   private async newShopper(caller: Caller): Promise<UserEntity> {
-    const shopper = await this.users.create(caller, DEMO_SHOPPER_NAME);
+    const shopper = await this.users.create(NO_REQUEST, caller, DEMO_SHOPPER_NAME);
     mkdirSync(dirname(DEMO_SHOPPER_FILE), { recursive: true });
     writeFileSync(DEMO_SHOPPER_FILE, `${shopper.id}\n`);
     return shopper;

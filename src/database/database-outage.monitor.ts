@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { requestContext } from '../common/logging/request-context.js';
 import { driverCodeOf, isDatabaseUnreachable } from '../common/transaction/mysql-errors.js';
 import { databaseConfig, type DatabaseConfig } from '../config/database.config.js';
 import { askServerVersion } from './wait-for-database.js';
@@ -49,8 +48,7 @@ export class DatabaseOutageMonitor implements OnApplicationShutdown {
   }
 
   private scheduleProbe(): void {
-    // Outside the request that noticed the outage: the probe's log lines belong to no request.
-    this.probe = requestContext.exit(() => setTimeout(() => void this.probeOnce(), PROBE_INTERVAL_MS).unref());
+    this.probe = setTimeout(() => void this.probeOnce(), PROBE_INTERVAL_MS).unref();
   }
 
   private async probeOnce(): Promise<void> {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { TransactionRunner, type SqlSession } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { DatabaseOutageMonitor } from '../database/database-outage.monitor.js';
@@ -19,6 +20,7 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly keys: IdempotencyRepository,
+    private readonly transactions: TransactionRunner,
     private readonly metrics: MetricsService,
     private readonly outage: DatabaseOutageMonitor,
     @Inject(idempotencyConfig.KEY) private readonly config: IdempotencyConfig,
@@ -59,7 +61,7 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
 
   /** Deletes expired keys in bounded batches; returns how many went. */
   purgeExpired(maxBatches = 100): Promise<number> {
-    return this.inBatches(maxBatches, (limit) => this.keys.deleteExpired(new Date(), limit));
+    return this.inBatches(maxBatches, (limit) => this.batch((session) => this.keys.deleteExpired(session, new Date(), limit)));
   }
 
   /**
@@ -68,7 +70,12 @@ export class IdempotencyPurger implements OnApplicationBootstrap, OnApplicationS
    * with its key's completion.
    */
   reapAbandoned(maxBatches = 100): Promise<number> {
-    return this.inBatches(maxBatches, (limit) => this.keys.releaseAbandoned(new Date(), limit));
+    return this.inBatches(maxBatches, (limit) => this.batch((session) => this.keys.releaseAbandoned(session, new Date(), limit)));
+  }
+
+  /** A batch of its own transaction: a deadlock with the requests writing keys meanwhile is run again, not a failed run. */
+  private batch(work: (session: SqlSession) => Promise<number>): Promise<number> {
+    return this.transactions.runNew(work);
   }
 
   private async inBatches(maxBatches: number, batch: (limit: number) => Promise<number>): Promise<number> {

@@ -14,17 +14,17 @@ import type { InFlightClaims } from './in-flight-claims.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
-function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 } }) {
+function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } } }) {
   const idempotency = {
     resolve: jest.fn(async () => resolution),
-    complete: jest.fn(async (_claim: unknown, _response: unknown) => undefined),
+    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     remember: jest.fn(),
   };
-  const transactions = { runNew: jest.fn(<T>(work: () => Promise<T>) => work()) };
+  const transactions = { runNew: jest.fn(<T>(work: (session: unknown) => Promise<T>) => work({ session: 'fake' })) };
   const handler = () => undefined;
   Reflect.defineMetadata(IDEMPOTENT_OPTIONS, { required: true, status: 200 }, handler);
-  const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, caller: { kind: 'api_key', accountId: 1, apiKeyId: 1 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] } };
+  const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, caller: { kind: 'api_key', accountId: 1, apiKeyId: 1 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] }, context: { requestId: 'r-1' } as { requestId: string; transaction?: unknown } };
   const reply = { sentHeaders: {} as Record<string, string>, headers(h: Record<string, string>) { Object.assign(this.sentHeaders, h); return this; } };
   const context = {
     getHandler: () => handler,
@@ -41,12 +41,19 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
 }
 
 describe('IdempotencyInterceptor', () => {
-  it('stores the serialized result and sends those same bytes', async () => {
-    const { idempotency, run, reply } = setUp();
-    const sent = await run(() => of({ id: 7, name: '김밥 🍙' }));
+  it('stores the serialized result, in the transaction the handler ran in, and sends those same bytes', async () => {
+    const { idempotency, run, reply, request } = setUp();
+    let handlerTransaction: unknown;
+    const sent = await run(() => {
+      handlerTransaction = request.context.transaction;
+      return of({ id: 7, name: '김밥 🍙' });
+    });
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
-    const [claim, stored] = idempotency.complete.mock.calls[0] as [unknown, ReturnType<typeof storeJson>];
-    expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 });
+    const [session, claim, stored] = idempotency.complete.mock.calls[0] as [unknown, unknown, ReturnType<typeof storeJson>];
+    expect(handlerTransaction).toEqual({ session: 'fake' });
+    expect(session).toBe(handlerTransaction);
+    expect(request.context.transaction).toBeUndefined();
+    expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
     expect(sent.toString('utf8')).toBe('{"id":7,"name":"김밥 🍙"}');
   });
@@ -89,13 +96,13 @@ describe('IdempotencyInterceptor', () => {
     const { idempotency, run } = setUp();
     await expect(run(() => throwError(() => error))).rejects.toBe(error);
     expect(idempotency.complete).not.toHaveBeenCalled();
-    expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1 });
+    expect(idempotency.release).toHaveBeenCalledWith({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } });
   });
 
   it('does not store the outcome of a claim that lost its lease, and notes it as fenced', async () => {
     const { idempotency, run, request } = setUp();
     const lost = new IdempotencyLeaseLostError(1);
-    idempotency.complete.mockImplementationOnce(async (_claim: unknown, _response: unknown) => {
+    idempotency.complete.mockImplementationOnce(async (_session: unknown, _claim: unknown, _response: unknown) => {
       throw lost;
     });
     await expect(run(() => of({ id: 1 }))).rejects.toBe(lost);
@@ -104,7 +111,7 @@ describe('IdempotencyInterceptor', () => {
   });
 
   it('notes what the key led to on the request, for its log line and /metrics', async () => {
-    const claim = { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 2, fingerprint: 'f', expiresAt: 1 };
+    const claim = { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 2, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } };
     const fresh = setUp();
     await fresh.run(() => of({ id: 1 }));
     expect(fresh.request.idempotency).toEqual({ outcome: 'new', key: 'k1' });

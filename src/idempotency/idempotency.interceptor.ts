@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
+import { logFieldsOf, type RequestContext } from '../common/context/index.js';
 import { shortHash } from '../common/logging/index.js';
 import { isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
 import { parseIdempotencyKey } from './idempotency-key.parser.js';
@@ -68,7 +69,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const caller = request.caller!;
     const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
     const fingerprint = requestFingerprint(request.method, request.url, request.body);
-    const resolution = await this.idempotency.resolve(scope, key, fingerprint, `${request.method} ${request.url}`).catch(noteRefusal);
+    const resolution = await this.idempotency.resolve(request.context, scope, key, fingerprint, `${request.method} ${request.url}`).catch(noteRefusal);
     const routeStatus = options.status;
     const reply = http.getResponse<FastifyReply>();
     if (resolution.outcome === 'cached') {
@@ -77,31 +78,41 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     noteIdempotency(request, resolution.takenOver ? 'taken_over' : 'new', key);
-    const stored = await this.inFlight.track(this.runClaimed(resolution.claim, routeStatus, next)).catch(noteRefusal);
+    const stored = await this.inFlight.track(this.runClaimed(request.context, resolution.claim, routeStatus, next)).catch(noteRefusal);
     return of(sendStored(reply, stored, routeStatus, false));
   }
 
-  private async runClaimed(claim: Claim, successStatus: number, next: CallHandler): Promise<StoredResponse> {
+  private async runClaimed(context: RequestContext, claim: Claim, successStatus: number, next: CallHandler): Promise<StoredResponse> {
     let stored: StoredResponse;
     try {
-      stored = await this.transactions.runNew(async () => {
-        const result = await lastValueFrom(next.handle(), { defaultValue: undefined });
-        const response = storeJson(successStatus, result);
-        await this.idempotency.complete(claim, response);
-        return response;
-      });
+      stored = await this.transactions.runNew(
+        async (session) => {
+          // The handler's services join this transaction through the request's context.
+          context.transaction = session;
+          let result: unknown;
+          try {
+            result = await lastValueFrom(next.handle(), { defaultValue: undefined });
+          } finally {
+            context.transaction = undefined;
+          }
+          const response = storeJson(successStatus, result);
+          await this.idempotency.complete(session, claim, response);
+          return response;
+        },
+        { context },
+      );
     } catch (error) {
       if (!isStoredOutcome(error)) {
         await this.idempotency.release(claim).catch((releaseError: unknown) => {
           // Without the database the key stays PROCESSING; the reaper releases it once its lease runs out.
-          if (!isDatabaseUnreachable(releaseError)) this.logger.error({ msg: `could not release the key: ${String(releaseError)}`, keyHash: shortHash(claim.key) });
+          if (!isDatabaseUnreachable(releaseError)) this.logger.error({ msg: `could not release the key: ${String(releaseError)}`, keyHash: shortHash(claim.key), ...logFieldsOf(context) });
         });
         throw error;
       }
       // The business transaction rolled back; its answer is final all the same, so it is kept.
       const { body } = toErrorResponse(error);
       stored = storeJson(body.statusCode, body);
-      await this.transactions.runNew(() => this.idempotency.complete(claim, stored));
+      await this.transactions.runNew((session) => this.idempotency.complete(session, claim, stored), { context });
     }
     this.idempotency.remember(claim, stored);
     return stored;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityMetadata } from 'typeorm';
-import { TransactionRunner } from '../common/transaction/index.js';
+import type { SqlSession } from '../common/transaction/index.js';
 import { IdempotencyKeyEntity, IdempotencyStatus } from './idempotency-key.entity.js';
 import type { StoredResponse } from './stored-response.js';
 
@@ -23,17 +23,14 @@ const ALIAS = 'k';
 /** The scope and key of a row, in the order of the unique key uq_idempotency_keys_scope_key. */
 const BY_SCOPED_KEY = 'account_id = ? AND scope_user_id = ? AND idempotency_key = ?';
 
-/** idempotency_keys, through the session of the transaction in progress (or the pool). */
+/** idempotency_keys, through the session each caller passes (a transaction, or the pool). */
 @Injectable()
 export class IdempotencyRepository {
   private readonly metadata: EntityMetadata;
   /** TypeORM's pessimistic_write lookup of a scoped key, built once: per request only the values change. */
   private readonly lockingLookup: string;
 
-  constructor(
-    private readonly transactions: TransactionRunner,
-    private readonly dataSource: DataSource,
-  ) {
+  constructor(private readonly dataSource: DataSource) {
     this.metadata = dataSource.getMetadata(IdempotencyKeyEntity);
     [this.lockingLookup] = dataSource
       .createQueryBuilder(IdempotencyKeyEntity, ALIAS)
@@ -43,15 +40,15 @@ export class IdempotencyRepository {
   }
 
   /** Locks the key's row (pessimistic_write) until the surrounding transaction ends. */
-  async findByKeyForUpdate(scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
-    const rows = await this.transactions.session.send<Record<string, unknown>[]>(this.lockingLookup, [scope.accountId, scope.userId, key]);
+  async findByKeyForUpdate(session: SqlSession, scope: KeyScope, key: string): Promise<IdempotencyKeyEntity | null> {
+    const rows = await session.send<Record<string, unknown>[]>(this.lockingLookup, [scope.accountId, scope.userId, key]);
     return rows.length ? this.hydrate(rows[0]) : null;
   }
 
   /** Queued with the claim's COMMIT; that COMMIT fails with ER_DUP_ENTRY (1062) when another request inserted the same key first. */
-  insertProcessing(scope: KeyScope, key: string, fields: ClaimFields & { expiresAt: Date }): number {
+  insertProcessing(session: SqlSession, scope: KeyScope, key: string, fields: ClaimFields & { expiresAt: Date }): number {
     const token = 1;
-    this.transactions.session.defer(
+    session.defer(
       `INSERT INTO idempotency_keys
          (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -61,10 +58,10 @@ export class IdempotencyRepository {
   }
 
   /** A new owner for a row the caller has locked: the fencing token moves on, so the old owner's completion will not match. Queued with the COMMIT. */
-  reclaim(record: IdempotencyKeyEntity, fields: ClaimFields): number {
+  reclaim(session: SqlSession, record: IdempotencyKeyEntity, fields: ClaimFields): number {
     const token = record.fencingToken + 1;
     const renewed = fields.expiresAt ? ', created_at = ?, expires_at = ?' : '';
-    this.transactions.session.defer(
+    session.defer(
       `UPDATE idempotency_keys
           SET fingerprint = ?, route = ?, status = ?, fencing_token = ?, lease_expires_at = ?,
               response_status = NULL, response_content_type = NULL, response_body = NULL, updated_at = ?${renewed}
@@ -75,8 +72,8 @@ export class IdempotencyRepository {
   }
 
   /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
-  async complete(scope: KeyScope, key: string, token: number, response: StoredResponse): Promise<boolean> {
-    const result = await this.transactions.session.send<{ affectedRows: number }>(
+  async complete(session: SqlSession, scope: KeyScope, key: string, token: number, response: StoredResponse): Promise<boolean> {
+    const result = await session.send<{ affectedRows: number }>(
       `UPDATE idempotency_keys
           SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
         WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`,
@@ -86,8 +83,8 @@ export class IdempotencyRepository {
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */
-  async release(scope: KeyScope, key: string, token: number): Promise<void> {
-    await this.transactions.session.send(`DELETE FROM idempotency_keys WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`, [
+  async release(session: SqlSession, scope: KeyScope, key: string, token: number): Promise<void> {
+    await session.send(`DELETE FROM idempotency_keys WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`, [
       scope.accountId,
       scope.userId,
       key,
@@ -97,8 +94,8 @@ export class IdempotencyRepository {
   }
 
   /** Deletes up to `limit` expired keys (never one whose lease is still running); returns how many. */
-  async deleteExpired(now: Date, limit: number): Promise<number> {
-    const result = await this.transactions.session.send<{ affectedRows?: number }>(
+  async deleteExpired(session: SqlSession, now: Date, limit: number): Promise<number> {
+    const result = await session.send<{ affectedRows?: number }>(
       `DELETE FROM idempotency_keys
         WHERE expires_at <= ? AND (status = ? OR lease_expires_at IS NULL OR lease_expires_at <= ?)
         ORDER BY expires_at LIMIT ?`,
@@ -112,8 +109,8 @@ export class IdempotencyRepository {
    * row and fencing token stay, so a process that is only slow cannot complete one any more, and
    * the next request with the key takes it over under a new token.
    */
-  async releaseAbandoned(now: Date, limit: number): Promise<number> {
-    const result = await this.transactions.session.send<{ affectedRows?: number }>(
+  async releaseAbandoned(session: SqlSession, now: Date, limit: number): Promise<number> {
+    const result = await session.send<{ affectedRows?: number }>(
       `UPDATE idempotency_keys SET status = ?, lease_expires_at = NULL, updated_at = ?
         WHERE lease_expires_at <= ? AND status = ?
         ORDER BY lease_expires_at LIMIT ?`,

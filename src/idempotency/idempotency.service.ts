@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { logFieldsOf, type RequestContext } from '../common/context/index.js';
 import { shortHash } from '../common/logging/index.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import { TransactionRunner, type SqlSession } from '../common/transaction/index.js';
 import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency.config.js';
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
@@ -20,6 +21,8 @@ export interface Claim {
   fingerprint: string;
   /** When the key is forgotten: its answer may be replayed from memory until then. */
   expiresAt: number;
+  /** The request that holds the claim, named in the claim's log lines. */
+  context: RequestContext;
 }
 
 /** takenOver: the key's earlier owner let its lease run out, and this request runs in its place. */
@@ -44,7 +47,7 @@ export class IdempotencyService {
     this.completed = new CompletedResponseCache(config.cacheBytes);
   }
 
-  async resolve(scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
+  async resolve(context: RequestContext, scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
     // A replay this process has seen costs no round trip: a COMPLETED row never changes. Anything
     // else is decided by the one locking lookup of the claim, which also finds completed keys.
     const cacheKey = cacheKeyOf(scope, key);
@@ -54,14 +57,20 @@ export class IdempotencyService {
     // first requests do not deadlock on their inserts. The loser's insert, sent with its COMMIT,
     // gets ER_DUP_ENTRY; TransactionRunner runs the claim again (duplicate_at_commit), and the
     // new lookup finds the winner's row.
-    return this.transactions.runNew(() => this.resolveLocked(scope, cacheKey, key, fingerprint, route), 'READ COMMITTED');
+    return this.transactions.runNew((session) => this.resolveLocked(session, context, scope, cacheKey, key, fingerprint, route), { isolation: 'READ COMMITTED', context });
   }
 
-  /** Stores the outcome if the claim is still the key's owner; inside the caller's transaction when there is one. */
-  async complete(claim: Claim, response: StoredResponse): Promise<void> {
-    const stored = await this.keys.complete(claim.scope, claim.key, claim.token, response);
+  /** Stores the outcome, in the transaction whose session is passed, if the claim is still the key's owner. */
+  async complete(session: SqlSession, claim: Claim, response: StoredResponse): Promise<void> {
+    const stored = await this.keys.complete(session, claim.scope, claim.key, claim.token, response);
     if (!stored) {
-      this.logger.warn({ msg: 'lease was taken over; discarding this outcome', event: 'idempotency.fenced', keyHash: shortHash(claim.key), staleToken: claim.token });
+      this.logger.warn({
+        msg: 'lease was taken over; discarding this outcome',
+        event: 'idempotency.fenced',
+        keyHash: shortHash(claim.key),
+        staleToken: claim.token,
+        ...logFieldsOf(claim.context),
+      });
       throw new IdempotencyLeaseLostError(RETRY_AFTER_SECONDS);
     }
   }
@@ -78,23 +87,31 @@ export class IdempotencyService {
 
   /** Frees the key after a failure that is not stored (validation, 5xx), so a retry runs again. */
   release(claim: Claim): Promise<void> {
-    return this.keys.release(claim.scope, claim.key, claim.token);
+    return this.keys.release(this.transactions.pool, claim.scope, claim.key, claim.token);
   }
 
-  private async resolveLocked(scope: KeyScope, cacheKey: string, key: string, fingerprint: string, route: string): Promise<Resolution> {
+  private async resolveLocked(
+    session: SqlSession,
+    context: RequestContext,
+    scope: KeyScope,
+    cacheKey: string,
+    key: string,
+    fingerprint: string,
+    route: string,
+  ): Promise<Resolution> {
     const now = new Date();
     const fields = { fingerprint, route, now, leaseExpiresAt: new Date(now.getTime() + this.config.leaseMs) };
-    const record = await this.keys.findByKeyForUpdate(scope, key);
+    const record = await this.keys.findByKeyForUpdate(session, scope, key);
     if (!record) {
       const expiresAt = this.expiryFrom(now);
-      const token = this.keys.insertProcessing(scope, key, { ...fields, expiresAt });
-      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime() } };
+      const token = this.keys.insertProcessing(session, scope, key, { ...fields, expiresAt });
+      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime(), context } };
     }
     if (this.isExpired(record, now)) {
       // Past its TTL the key counts as never seen, whatever it was used for.
       const expiresAt = this.expiryFrom(now);
-      const token = this.keys.reclaim(record, { ...fields, expiresAt });
-      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime() } };
+      const token = this.keys.reclaim(session, record, { ...fields, expiresAt });
+      return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: expiresAt.getTime(), context } };
     }
     if (record.status === IdempotencyStatus.COMPLETED) return this.replay(this.rememberRow(cacheKey, record), fingerprint);
     if (record.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
@@ -102,9 +119,9 @@ export class IdempotencyService {
     // A live request finishes in milliseconds, so the client should look again soon, not wait out the lease.
     if (leaseLeftMs > 0) throw new IdempotencyKeyInProgressError(Math.min(RETRY_AFTER_SECONDS, Math.ceil(leaseLeftMs / 1000)));
     // The first owner's lease ran out (its process died or hung): take over under a new fencing token.
-    this.logger.warn({ msg: 'lease expired; taking the key over', event: 'idempotency.taken_over', keyHash: shortHash(key), staleToken: record.fencingToken });
-    const token = this.keys.reclaim(record, fields);
-    return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: record.expiresAt.getTime() }, takenOver: true };
+    this.logger.warn({ msg: 'lease expired; taking the key over', event: 'idempotency.taken_over', keyHash: shortHash(key), staleToken: record.fencingToken, ...logFieldsOf(context) });
+    const token = this.keys.reclaim(session, record, fields);
+    return { outcome: 'new', claim: { scope, key, token, fingerprint, expiresAt: record.expiresAt.getTime(), context }, takenOver: true };
   }
 
   private replay(completed: { fingerprint: string; response: StoredResponse }, fingerprint: string): Resolution {

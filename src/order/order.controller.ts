@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { CurrentContext, type RequestContext } from '../common/context/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
@@ -23,8 +24,8 @@ export class OrderController {
   @ApiSuccess(201, OrderResponse, 'The new PENDING order', { replayable: true })
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 413, 415)
-  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
-    return OrderResponse.of(await this.orders.create(caller, dto));
+  async create(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.create(context, caller, dto));
   }
 
   @Get(':id')
@@ -33,7 +34,7 @@ export class OrderController {
   @ApiSuccess(200, OrderResponse, 'The order')
   @ApiError(404, 'ORDER_NOT_FOUND', 'Order 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
-    return OrderResponse.of(await this.orders.get(caller, id));
+  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
+    return OrderResponse.of(await this.orders.get(context, caller, id));
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Owner } from '../auth/caller.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import type { SqlSession } from '../common/transaction/index.js';
 import type { OrderItemDto } from './dto/create-order.dto.js';
 import { OrderItemEntity } from './order-item.entity.js';
 import { OrderEntity, OrderStatus } from './order.entity.js';
@@ -15,14 +15,12 @@ interface OrderRow {
   paid_at: Date | null;
 }
 
-/** Orders and their items, through the session of the transaction in progress (or the pool). */
+/** Orders and their items, through the session each caller passes (a transaction, or the pool). */
 @Injectable()
 export class OrderRepository {
-  constructor(private readonly transactions: TransactionRunner) {}
 
   /** The order row now (its id is needed), the items with the transaction's next statement. */
-  async insertWithItems(owner: Owner, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
-    const session = this.transactions.session;
+  async insertWithItems(session: SqlSession, owner: Owner, items: OrderItemDto[], totalAmount: number): Promise<OrderEntity> {
     const createdAt = new Date();
     const result = await session.send<{ insertId: number }>(
       'INSERT INTO orders (account_id, user_id, total_amount, status, created_at) VALUES (?, ?, ?, ?, ?)',
@@ -42,14 +40,14 @@ export class OrderRepository {
   }
 
   /** The order with its items if it belongs to the account; another account's order reads as none. */
-  async findInAccountWithItems(accountId: number, id: number): Promise<OrderEntity | null> {
-    const manager = await this.transactions.session.orm();
+  async findInAccountWithItems(session: SqlSession, accountId: number, id: number): Promise<OrderEntity | null> {
+    const manager = await session.orm();
     return manager.findOne(OrderEntity, { where: { id, accountId }, relations: { items: true }, order: { items: { id: 'ASC' } } });
   }
 
   /** Locks the account's order row until the surrounding transaction ends (items are not loaded). */
-  async findInAccountForUpdate(accountId: number, id: number): Promise<OrderEntity | null> {
-    const rows = await this.transactions.session.send<OrderRow[]>(
+  async findInAccountForUpdate(session: SqlSession, accountId: number, id: number): Promise<OrderEntity | null> {
+    const rows = await session.send<OrderRow[]>(
       'SELECT id, account_id, user_id, total_amount, status, created_at, paid_at FROM orders WHERE id = ? AND account_id = ? FOR UPDATE',
       [id, accountId],
     );
@@ -67,8 +65,8 @@ export class OrderRepository {
   }
 
   /** Queued: it goes out with the transaction's next statement. */
-  markPaid(order: OrderEntity, paidAt: Date): void {
-    this.transactions.session.defer('UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', [OrderStatus.PAID, paidAt, order.id]);
+  markPaid(session: SqlSession, order: OrderEntity, paidAt: Date): void {
+    session.defer('UPDATE orders SET status = ?, paid_at = ? WHERE id = ?', [OrderStatus.PAID, paidAt, order.id]);
     order.status = OrderStatus.PAID;
     order.paidAt = paidAt;
   }

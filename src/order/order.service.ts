@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { canSee, type Caller } from '../auth/caller.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import type { RequestContext } from '../common/context/index.js';
+import { TransactionRunner, type SqlSession } from '../common/transaction/index.js';
 import { UserService } from '../user/user.service.js';
 import type { CreateOrderDto, OrderItemDto } from './dto/create-order.dto.js';
 import type { OrderEntity } from './order.entity.js';
@@ -21,29 +22,29 @@ export class OrderService {
   ) {}
 
   /** An order for one of the caller's users (a user token: for itself only). */
-  create(caller: Caller, dto: CreateOrderDto): Promise<OrderEntity> {
-    return this.transactions.run(async () => {
-      const user = await this.users.get(caller, dto.userId);
-      return this.orders.insertWithItems({ accountId: user.accountId, userId: user.id }, dto.items, totalOf(dto.items));
+  create(context: RequestContext, caller: Caller, dto: CreateOrderDto): Promise<OrderEntity> {
+    return this.transactions.run(context, async (session) => {
+      const user = await this.users.get({ ...context, transaction: session }, caller, dto.userId);
+      return this.orders.insertWithItems(session, { accountId: user.accountId, userId: user.id }, dto.items, totalOf(dto.items));
     });
   }
 
   /** The order, if the caller may see it; otherwise 404, exactly as for an id that does not exist. */
-  async get(caller: Caller, id: number): Promise<OrderEntity> {
-    const order = await this.orders.findInAccountWithItems(caller.accountId, id);
+  async get(context: RequestContext, caller: Caller, id: number): Promise<OrderEntity> {
+    const order = await this.orders.findInAccountWithItems(this.transactions.session(context), caller.accountId, id);
     if (!order || !canSee(caller, order)) throw new OrderNotFoundError(id);
     return order;
   }
 
-  /** The caller's order, row-locked for the rest of the caller's transaction. */
-  async lockForUpdate(caller: Caller, id: number): Promise<OrderEntity> {
-    const order = await this.orders.findInAccountForUpdate(caller.accountId, id);
+  /** The caller's order, row-locked for the rest of the transaction whose session is passed. */
+  async lockForUpdate(session: SqlSession, caller: Caller, id: number): Promise<OrderEntity> {
+    const order = await this.orders.findInAccountForUpdate(session, caller.accountId, id);
     if (!order || !canSee(caller, order)) throw new OrderNotFoundError(id);
     return order;
   }
 
   /** Written with the transaction's next statement. */
-  markPaid(order: OrderEntity, paidAt: Date): void {
-    this.orders.markPaid(order, paidAt);
+  markPaid(session: SqlSession, order: OrderEntity, paidAt: Date): void {
+    this.orders.markPaid(session, order, paidAt);
   }
 }

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { CurrentContext, type RequestContext } from '../common/context/index.js';
 import { DomainError } from '../common/errors/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
@@ -34,9 +35,9 @@ export class PaymentController {
   @ApiError(409, 'ORDER_ALREADY_PAID', 'The order was already paid under another key')
   @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
   @ApiErrorResponses(400, 413, 415)
-  async pay(@CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
+  async pay(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
     try {
-      const payment = await this.payments.pay(caller, dto.orderId, dto.userId);
+      const payment = await this.payments.pay(context, caller, dto.orderId, dto.userId);
       this.metrics.countPayment(payment.status);
       return PaymentResponse.of(payment);
     } catch (error) {
@@ -52,7 +53,7 @@ export class PaymentController {
   @ApiSuccess(200, PaymentResponse, 'The payment')
   @ApiError(404, 'PAYMENT_NOT_FOUND', 'The payment does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
-    return PaymentResponse.of(await this.payments.get(caller, id));
+  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
+    return PaymentResponse.of(await this.payments.get(context, caller, id));
   }
 }

@@ -1,16 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import type { Owner } from '../auth/caller.js';
-import { TransactionRunner } from '../common/transaction/index.js';
+import type { SqlSession } from '../common/transaction/index.js';
 import { PaymentEntity, PaymentStatus } from './payment.entity.js';
 
 @Injectable()
 export class PaymentRepository {
-  constructor(private readonly transactions: TransactionRunner) {}
-
   /** Sent now (its id goes into the answer), with whatever the transaction has queued; fails with ER_DUP_ENTRY (1062) if the order already has a payment. */
-  async insertCompleted(order: { id: number } & Owner, amount: number, paidAt: Date): Promise<PaymentEntity> {
+  async insertCompleted(session: SqlSession, order: { id: number } & Owner, amount: number, paidAt: Date): Promise<PaymentEntity> {
     const values = { accountId: order.accountId, orderId: order.id, userId: order.userId, amount, status: PaymentStatus.COMPLETED, paidAt };
-    const result = await this.transactions.session.send<{ insertId: number }>(
+    const result = await session.send<{ insertId: number }>(
       'INSERT INTO payments (account_id, order_id, user_id, amount, status, paid_at) VALUES (?, ?, ?, ?, ?, ?)',
       [values.accountId, values.orderId, values.userId, amount, values.status, paidAt],
     );
@@ -18,8 +16,8 @@ export class PaymentRepository {
   }
 
   /** The payment if it belongs to the account; another account's payment reads as none. */
-  async findInAccount(accountId: number, id: number): Promise<PaymentEntity | null> {
-    const manager = await this.transactions.session.orm();
+  async findInAccount(session: SqlSession, accountId: number, id: number): Promise<PaymentEntity | null> {
+    const manager = await session.orm();
     return manager.findOneBy(PaymentEntity, { id, accountId });
   }
 }

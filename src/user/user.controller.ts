@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestj
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyOnly, Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
+import { CurrentContext, type RequestContext } from '../common/context/index.js';
 import { UserTokenService } from '../auth/user-token.service.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
@@ -28,8 +29,8 @@ export class UserController {
   @ApiJsonBody(CreateUserDto)
   @ApiSuccess(201, UserResponse, 'The new user')
   @ApiErrorResponses(400, 413, 415)
-  async create(@CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserResponse> {
-    return UserResponse.of(await this.users.create(caller, dto.name));
+  async create(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserResponse> {
+    return UserResponse.of(await this.users.create(context, caller, dto.name));
   }
 
   @Get(':id')
@@ -38,8 +39,8 @@ export class UserController {
   @ApiSuccess(200, UserResponse, 'The user')
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return UserResponse.of(await this.users.get(caller, id));
+  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
+    return UserResponse.of(await this.users.get(context, caller, id));
   }
 
   @Post(':id/balance/charge')
@@ -51,8 +52,8 @@ export class UserController {
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiError(422, 'BALANCE_LIMIT_EXCEEDED', 'A balance may not exceed 1000000000000000')
   @ApiErrorResponses(400, 413, 414, 415)
-  async charge(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
-    const user = await this.users.charge(caller, id, dto.amount);
+  async charge(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
+    const user = await this.users.charge(context, caller, id, dto.amount);
     return { userId: user.id, balance: user.balance };
   }
 
@@ -66,8 +67,8 @@ export class UserController {
   @ApiSuccess(201, UserTokenResponse, 'A token for Authorization: Bearer <token>, valid until expiresAt')
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async mintToken(@CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
-    const user = await this.users.get(caller, id);
+  async mintToken(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
+    const user = await this.users.get(context, caller, id);
     return this.tokens.mint(user.accountId, user.id);
   }
 }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { TransactionRunner } from '../common/transaction/index.js';
+import type { SqlSession } from '../common/transaction/index.js';
 import { UserEntity } from './user.entity.js';
 
 const COLUMNS = 'id, account_id, name, balance, created_at';
@@ -22,14 +22,13 @@ function toUser(row: UserRow): UserEntity {
   });
 }
 
-/** Users and their ledger, through the session of the transaction in progress (or the pool). */
+/** Users and their ledger, through the session each caller passes (a transaction, or the pool). */
 @Injectable()
 export class UserRepository {
-  constructor(private readonly transactions: TransactionRunner) {}
 
-  async insert(accountId: number, name: string): Promise<UserEntity> {
+  async insert(session: SqlSession, accountId: number, name: string): Promise<UserEntity> {
     const createdAt = new Date();
-    const result = await this.transactions.session.send<{ insertId: number }>(
+    const result = await session.send<{ insertId: number }>(
       'INSERT INTO users (account_id, name, balance, created_at) VALUES (?, ?, 0, ?)',
       [accountId, name, createdAt],
     );
@@ -37,26 +36,26 @@ export class UserRepository {
   }
 
   /** The user if it belongs to the account; another account's user reads as none. */
-  async findInAccount(accountId: number, id: number): Promise<UserEntity | null> {
-    const rows = await this.transactions.session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ?`, [id, accountId]);
+  async findInAccount(session: SqlSession, accountId: number, id: number): Promise<UserEntity | null> {
+    const rows = await session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ?`, [id, accountId]);
     return rows.length ? toUser(rows[0]) : null;
   }
 
-  /** Locks the account's user row until the surrounding transaction ends; call inside TransactionRunner.run. */
-  async findInAccountForUpdate(accountId: number, id: number): Promise<UserEntity | null> {
-    const rows = await this.transactions.session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ? FOR UPDATE`, [id, accountId]);
+  /** Locks the account's user row until the surrounding transaction ends; a transaction's session only. */
+  async findInAccountForUpdate(session: SqlSession, accountId: number, id: number): Promise<UserEntity | null> {
+    const rows = await session.send<UserRow[]>(`SELECT ${COLUMNS} FROM users WHERE id = ? AND account_id = ? FOR UPDATE`, [id, accountId]);
     return rows.length ? toUser(rows[0]) : null;
   }
 
   /** Queued: it goes out with the transaction's next statement. */
-  updateBalance(user: UserEntity, balance: number): void {
-    this.transactions.session.defer('UPDATE users SET balance = ? WHERE id = ?', [balance, user.id]);
+  updateBalance(session: SqlSession, user: UserEntity, balance: number): void {
+    session.defer('UPDATE users SET balance = ? WHERE id = ?', [balance, user.id]);
     user.balance = balance;
   }
 
   /** Queued: it goes out with the transaction's next statement. */
-  recordCharge(user: UserEntity, amount: number): void {
-    this.transactions.session.defer('INSERT INTO balance_charges (account_id, user_id, amount, created_at) VALUES (?, ?, ?, ?)', [
+  recordCharge(session: SqlSession, user: UserEntity, amount: number): void {
+    session.defer('INSERT INTO balance_charges (account_id, user_id, amount, created_at) VALUES (?, ?, ?, ?)', [
       user.accountId,
       user.id,
       amount,

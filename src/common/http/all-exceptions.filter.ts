@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { logFieldsOf } from '../context/index.js';
 import { toErrorResponse } from '../errors/index.js';
 import { PreparedResponse } from './prepared-response.js';
 import { sendJson } from './send-json.js';
@@ -17,7 +18,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof PreparedResponse) return sendJson(reply, exception.status, exception.body, exception.headers);
     this.outage?.observe(exception);
     const { body, headers, unexpected } = toErrorResponse(exception);
-    if (unexpected) this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    if (unexpected) {
+      const context = host.switchToHttp().getRequest<FastifyRequest>().context;
+      const msg = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
+      this.logger.error({ msg, ...(context ? logFieldsOf(context) : {}) });
+    }
     sendJson(reply, body.statusCode, JSON.stringify(body), headers);
   }
 }

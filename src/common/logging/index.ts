@@ -1,5 +1,4 @@
 export * from './logger.js';
 export * from './nest-pino.logger.js';
-export * from './request-context.js';
 export * from './request-log.js';
 export * from './short-hash.js';

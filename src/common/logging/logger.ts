@@ -1,14 +1,11 @@
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
 import { PinoPretty } from 'pino-pretty';
-import { requestContext, type RequestContext } from './request-context.js';
 
 export type LogFormat = 'json' | 'pretty';
 export type AppLogLevel = 'error' | 'warn' | 'log' | 'debug' | 'verbose';
 
 /** LOG_LEVEL keeps Nest's names; pino calls `log` info and `verbose` trace. */
 const PINO_LEVEL: Record<AppLogLevel, Level> = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' };
-
-const OUTSIDE_A_REQUEST = {};
 
 /** One short line each: `[12:00:00.000] INFO: request POST /api/v1/payments 200 12.5ms {"requestId":…}`. */
 const PRETTY = {
@@ -20,8 +17,9 @@ const PRETTY = {
 
 /**
  * The process's one logger: Fastify's request logging, the request lines and Nest's Logger all
- * write through it. JSON lines (no colour) unless LOG_FORMAT=pretty; every line written while a
- * request runs carries its request id and, once authenticated, its account id.
+ * write through it. JSON lines (no colour) unless LOG_FORMAT=pretty. A line written for a request
+ * carries its request id (and, once authenticated, its account id) because the writer passes them:
+ * see logFieldsOf.
  */
 export function createLogger(level: AppLogLevel, format: LogFormat, destination?: DestinationStream): Logger {
   return pino(
@@ -29,10 +27,6 @@ export function createLogger(level: AppLogLevel, format: LogFormat, destination?
       level: PINO_LEVEL[level],
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      // Returns the request's own context object; the merge below copies it, so it is never written to.
-      mixin: () => requestContext.getStore() ?? OUTSIDE_A_REQUEST,
-      mixinMergeStrategy: (fields, context) =>
-        context === OUTSIDE_A_REQUEST ? fields : { requestId: (context as RequestContext).requestId, accountId: (context as RequestContext).accountId, ...fields },
       // Nothing logs headers today; should anything start to, these never reach a line.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["idempotency-key"]'], censor: '[redacted]' },
     },

@@ -2,7 +2,6 @@ import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { createLogger, type AppLogLevel } from './logger.js';
 import { NestPinoLogger } from './nest-pino.logger.js';
-import { requestContext } from './request-context.js';
 
 /** A logger writing into memory; `lines()` parses what it wrote. */
 function capture(level: AppLogLevel = 'log') {
@@ -33,16 +32,6 @@ describe('NestPinoLogger', () => {
       { level: 'warn', context: 'IdempotencyService', event: 'idempotency.taken_over', keyHash: 'abc', msg: 'lease expired' },
       { level: 'error', context: 'AllExceptionsFilter', stack: 'Error: boom\n    at x', msg: 'boom' },
     ]);
-  });
-
-  it('adds the request id and account of the request it runs in, without writing into that context', () => {
-    const { logger, lines } = capture();
-    const context = { requestId: 'r-1', accountId: 7 };
-    requestContext.run(context, () => logger.warn({ msg: 'inside', requestId: 'never-overridden-by-context' }));
-    logger.warn('outside');
-    expect(lines()[0]).toMatchObject({ requestId: 'never-overridden-by-context', accountId: 7, msg: 'inside' });
-    expect(lines()[1]).not.toHaveProperty('requestId');
-    expect(context).toEqual({ requestId: 'r-1', accountId: 7 });
   });
 
   it('keeps LOG_LEVEL: below it nothing is written', () => {

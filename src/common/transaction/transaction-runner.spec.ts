@@ -87,8 +87,14 @@ describe('TransactionRunner', () => {
     const { dataSource, createQueryRunner } = fakeDataSource((sql) => (sql.endsWith('COMMIT') && refused++ < 2 ? mysqlError(1213, sql) : undefined));
     const runner = new TransactionRunner(dataSource);
     const warnings: string[] = [];
-    jest.spyOn((runner as unknown as { logger: { warn: (line: string) => void } }).logger, 'warn').mockImplementation((line) => void warnings.push(line));
-    await expect(runner.runNew(async (session) => session.defer('UPDATE users SET balance = 1'))).resolves.toBeUndefined();
+    const lines: { msg: string; requestId?: string }[] = [];
+    jest.spyOn((runner as unknown as { logger: { warn: (line: { msg: string }) => void } }).logger, 'warn').mockImplementation((line) => {
+      lines.push(line);
+      warnings.push(line.msg);
+    });
+    const context = { requestId: 'r-9' };
+    await expect(runner.runNew(async (session) => session.defer('UPDATE users SET balance = 1'), { context })).resolves.toBeUndefined();
+    expect(lines.map((line) => line.requestId)).toEqual(['r-9', 'r-9']);
     expect(createQueryRunner).toHaveBeenCalledTimes(3);
     expect(warnings).toEqual([expect.stringMatching(/certification conflict.*attempt 1 of 3/), expect.stringMatching(/certification conflict.*attempt 2 of 3/)]);
     expect(warnings.join()).not.toMatch(/deadlock/);
@@ -127,22 +133,27 @@ describe('TransactionRunner', () => {
     expect(quiet.roundTrips).toEqual([]);
   });
 
-  it('lets nested work join the transaction in progress, and gives the pool outside', async () => {
+  it("lets a service join the request's transaction, and gives the pool outside one", async () => {
     const { dataSource, createQueryRunner } = fakeDataSource();
     const runner = new TransactionRunner(dataSource);
-    const [outer, inner] = await runner.runNew(async (session) => runner.run(async (joined) => [session, runner.session === joined ? joined : undefined]));
+    const [outer, inner] = await runner.runNew(async (session) => {
+      const context = { requestId: 'r-1', transaction: session };
+      return runner.run(context, async (joined) => [session, runner.session(context) === joined ? joined : undefined]);
+    });
     expect(inner).toBe(outer);
     expect(createQueryRunner).toHaveBeenCalledTimes(1);
-    expect(runner.session).not.toBe(outer);
-    expect(() => runner.session.defer('UPDATE x')).toThrow(/inside TransactionRunner.run/);
+    expect(runner.session({ requestId: 'r-2' })).toBe(runner.pool);
+    expect(() => runner.pool.defer('UPDATE x')).toThrow(/inside TransactionRunner.run/);
+    await runner.run({ requestId: 'r-3' }, async (own) => expect(own).not.toBe(runner.pool));
+    expect(createQueryRunner).toHaveBeenCalledTimes(2);
   });
 
   it('names the isolation level only when the server default differs, in the same round trip', async () => {
     const committed = fakeDataSource(undefined, 'READ-COMMITTED');
-    await new TransactionRunner(committed.dataSource).runNew((session) => session.send('SELECT 1'), 'READ COMMITTED');
+    await new TransactionRunner(committed.dataSource).runNew((session) => session.send('SELECT 1'), { isolation: 'READ COMMITTED' });
     expect(committed.roundTrips[0]).toBe('START TRANSACTION;\nSELECT 1');
     const repeatable = fakeDataSource(undefined, 'REPEATABLE-READ');
-    await new TransactionRunner(repeatable.dataSource).runNew((session) => session.send('SELECT 1'), 'READ COMMITTED');
+    await new TransactionRunner(repeatable.dataSource).runNew((session) => session.send('SELECT 1'), { isolation: 'READ COMMITTED' });
     expect(repeatable.roundTrips[0]).toBe('SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;\nSELECT 1');
   });
 });

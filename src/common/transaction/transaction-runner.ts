@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource } from 'typeorm';
+import { logFieldsOf, NO_REQUEST, type RequestContext } from '../context/index.js';
 import { DatabaseBusyError } from '../errors/index.js';
 import { retryReason, type RetryReason } from './mysql-errors.js';
 import { BatchedTransaction, type SqlSession } from './sql-session.js';
@@ -15,22 +15,29 @@ const DESCRIBED: Record<RetryReason, string> = {
 };
 export type IsolationLevel = 'READ COMMITTED' | 'REPEATABLE READ' | 'SERIALIZABLE';
 
+export interface RunOptions {
+  isolation?: IsolationLevel;
+  /** The request the transaction serves: its retry warnings carry the request id. */
+  context?: RequestContext;
+}
+
 /**
- * Owns transaction boundaries. Code inside `run` that calls `run` again joins the same
- * transaction (found through AsyncLocalStorage), so a service works alone or as part of a
- * larger unit such as an idempotent request; repositories reach it as `session`.
+ * Owns transaction boundaries. A service's `run(context, work)` joins the transaction the request
+ * already runs in (`context.transaction`, set by the idempotency interceptor) or opens its own, so
+ * a service works alone or as part of a larger unit such as an idempotent request. Repositories
+ * get the session as their first argument: the one way they reach the database.
  */
 @Injectable()
 export class TransactionRunner {
   private readonly logger = new Logger(TransactionRunner.name);
-  private readonly current = new AsyncLocalStorage<BatchedTransaction>();
-  private readonly autocommit: SqlSession;
+  /** Outside any transaction: each statement on its own pooled connection. */
+  readonly pool: SqlSession;
   private serverDefaultIsolation?: Promise<string>;
   /** Transactions run again, by why: plain counts that /metrics copies in when it is read. */
   readonly retries: Record<RetryReason, number> = { deadlock: 0, lock_wait: 0, certification: 0, duplicate_at_commit: 0 };
 
   constructor(private readonly dataSource: DataSource) {
-    this.autocommit = {
+    this.pool = {
       send: <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params),
       defer: () => {
         throw new Error('defer() queues a write for a COMMIT: call it inside TransactionRunner.run');
@@ -39,15 +46,14 @@ export class TransactionRunner {
     };
   }
 
-  /** The transaction in progress, or the pool outside any. */
-  get session(): SqlSession {
-    return this.current.getStore() ?? this.autocommit;
+  /** The request's transaction when it runs in one, otherwise the pool: for reads. */
+  session(context: RequestContext): SqlSession {
+    return context.transaction ?? this.pool;
   }
 
-  /** Joins the transaction in progress, or opens one. */
-  run<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
-    const transaction = this.current.getStore();
-    return transaction ? work(transaction) : this.runNew(work);
+  /** Joins the request's transaction, or opens one. */
+  run<T>(context: RequestContext, work: (session: SqlSession) => Promise<T>): Promise<T> {
+    return context.transaction ? work(context.transaction) : this.runNew(work, { context });
   }
 
   /**
@@ -56,13 +62,13 @@ export class TransactionRunner {
    * COMMIT with its last writes. Without an
    * isolation level it runs at the server's default; naming one that differs costs nothing extra.
    */
-  async runNew<T>(work: (session: SqlSession) => Promise<T>, isolation?: IsolationLevel): Promise<T> {
+  async runNew<T>(work: (session: SqlSession) => Promise<T>, { isolation, context = NO_REQUEST }: RunOptions = {}): Promise<T> {
     const setIsolation = isolation !== undefined && (await this.defaultIsolation()) !== isolation;
     const opening = setIsolation ? [`SET TRANSACTION ISOLATION LEVEL ${isolation}`, 'START TRANSACTION'] : ['START TRANSACTION'];
     for (let attempt = 1; ; attempt++) {
       const transaction = new BatchedTransaction(this.dataSource.createQueryRunner(), opening);
       try {
-        const result = await this.current.run(transaction, () => work(transaction));
+        const result = await work(transaction);
         await transaction.commit();
         return result;
       } catch (error) {
@@ -71,12 +77,12 @@ export class TransactionRunner {
         if (reason === undefined) throw error;
         this.retries[reason]++;
         if (attempt >= MAX_ATTEMPTS) {
-          this.logger.warn(`transaction hit ${DESCRIBED[reason]} on its last attempt (${attempt} of ${MAX_ATTEMPTS}); answering DATABASE_BUSY`);
+          this.logger.warn({ msg: `transaction hit ${DESCRIBED[reason]} on its last attempt (${attempt} of ${MAX_ATTEMPTS}); answering DATABASE_BUSY`, ...logFieldsOf(context) });
           throw new DatabaseBusyError();
         }
         // Two first requests with one key meet as a duplicate at COMMIT all the time: not worth a warning.
         const level = reason === 'duplicate_at_commit' ? 'debug' : 'warn';
-        this.logger[level](`transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`);
+        this.logger[level]({ msg: `transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`, ...logFieldsOf(context) });
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       } finally {
         await transaction.release();
