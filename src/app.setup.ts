@@ -18,6 +18,7 @@ import { requestIdFor, type RequestContext } from './common/context/index.js';
 import { createLogger, logRequest, NestPinoLogger } from './common/logging/index.js';
 import { createValidationPipe } from './common/validation/index.js';
 import { appConfig, type AppConfig } from './config/index.js';
+import { MemoryReplays } from './idempotency/memory-replays.js';
 import { MetricsService } from './metrics/metrics.service.js';
 import { DatabaseOutageMonitor } from './database/database-outage.monitor.js';
 import { GracefulShutdown } from './shutdown/graceful-shutdown.service.js';
@@ -80,6 +81,7 @@ function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Lo
     done();
   });
   app.get(GracefulShutdown).attach(fastify);
+  app.get(MemoryReplays).attach(fastify);
   // Every answered request, 404s and 401s included: its duration and outcomes counted, and its one log line.
   const metrics = app.get(MetricsService);
   fastify.decorateRequest('idempotency', null);

@@ -22,6 +22,8 @@ export class AuthGuard implements CanActivate {
     // A public route answers at once: no promise, nothing read.
     if (access === 'public') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    // The replay hook (MemoryReplays) authenticated it already.
+    if (request.caller) return this.admit(request, request.caller, access);
     return this.auth.authenticate(request.headers.authorization).then((caller) => this.admit(request, caller, access));
   }
 

@@ -10,6 +10,6 @@ import { UserTokenService } from './user-token.service.js';
 /** Who is calling: API keys, user tokens, and the guard in front of every route. */
 @Module({
   providers: [ApiKeyRepository, ApiKeyService, UserTokenService, AuthService, DevCredentials, { provide: APP_GUARD, useClass: AuthGuard }],
-  exports: [ApiKeyService, UserTokenService, DevCredentials],
+  exports: [ApiKeyService, UserTokenService, DevCredentials, AuthService],
 })
 export class AuthModule {}

@@ -11,12 +11,14 @@ import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError } from './idem
 import { IDEMPOTENT_OPTIONS } from './idempotent.options.js';
 import type { IdempotencyService, Resolution } from './idempotency.service.js';
 import type { InFlightClaims } from './in-flight-claims.js';
+import type { MemoryReplays } from './memory-replays.js';
 import { storeJson } from './stored-response.js';
 
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
 function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } } }) {
   const idempotency = {
-    resolve: jest.fn(async () => resolution),
+    resolve: jest.fn(async (..._args: unknown[]) => resolution),
+    fromMemory: jest.fn((): unknown => undefined),
     complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     remember: jest.fn(),
@@ -35,6 +37,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
     idempotency as unknown as IdempotencyService,
     transactions as unknown as TransactionRunner,
     { track: <T>(work: Promise<T>) => work } as InFlightClaims,
+    { learn: () => undefined } as unknown as MemoryReplays,
   );
   const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Buffer>;
   return { idempotency, run, reply, request: request as typeof request & { idempotency?: unknown } };
@@ -67,6 +70,24 @@ describe('IdempotencyInterceptor', () => {
     expect(sent.equals(cached.body)).toBe(true);
     expect(reply.sentHeaders['idempotent-replayed']).toBe('true');
     expect(idempotency.complete).not.toHaveBeenCalled();
+  });
+
+  it('replays a key held in memory without the locking lookup', async () => {
+    const held = storeJson(200, { id: 8 });
+    const { idempotency, run, reply } = setUp();
+    idempotency.fromMemory.mockReturnValueOnce(held);
+    const sent = await run(() => of('must not run'));
+    expect(sent.equals(held.body)).toBe(true);
+    expect(reply.sentHeaders['idempotent-replayed']).toBe('true');
+    expect(idempotency.resolve).not.toHaveBeenCalled();
+  });
+
+  it("takes the replay hook's key and fingerprint as they are, without looking in memory again", async () => {
+    const { idempotency, run, request } = setUp();
+    Object.assign(request, { idempotencyLookup: { key: 'from-hook', fingerprint: 'hook-fingerprint' } });
+    await run(() => of({ id: 1 }));
+    expect(idempotency.fromMemory).not.toHaveBeenCalled();
+    expect(idempotency.resolve).toHaveBeenCalledWith(request.context, { accountId: 1, userId: 0 }, 'from-hook', 'hook-fingerprint', 'POST /api/v1/payments');
   });
 
   it('replays a cached error with its own status, through the exception filter', async () => {

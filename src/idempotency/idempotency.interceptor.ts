@@ -2,6 +2,7 @@ import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestI
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
+import { ACCESS, type Access } from '../auth/access.decorators.js';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { logFieldsOf, type RequestContext } from '../common/context/index.js';
@@ -12,6 +13,7 @@ import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
 import { InFlightClaims } from './in-flight-claims.js';
+import { MemoryReplays } from './memory-replays.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 import { requestFingerprint } from './request-fingerprint.js';
 import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
@@ -45,33 +47,53 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly idempotency: IdempotencyService,
     private readonly transactions: TransactionRunner,
     private readonly inFlight: InFlightClaims,
+    private readonly memoryReplays: MemoryReplays,
   ) {}
 
   async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, context.getHandler());
+    const handler = context.getHandler();
+    const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, handler);
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    let key: string | null;
-    try {
-      key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
-    } catch (error) {
-      noteIdempotency(request, 'invalid');
-      throw error;
+    this.memoryReplays.learn(request, options, () => this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, context.getClass()]) ?? 'any');
+    const reply = http.getResponse<FastifyReply>();
+    const routeStatus = options.status;
+    // The guard ran first: a key belongs to its caller, so two callers' equal strings never meet.
+    const caller = request.caller!;
+    const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
+
+    // What the replay hook already worked out (it found the key not in memory), or the same worked out here.
+    let lookup = request.idempotencyLookup;
+    if (!lookup) {
+      let key: string | null;
+      try {
+        key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
+      } catch (error) {
+        noteIdempotency(request, 'invalid');
+        throw error;
+      }
+      if (key === null) return next.handle();
+      lookup = { key, fingerprint: requestFingerprint(request.method, request.url, request.body) };
+      let inMemory: StoredResponse | undefined;
+      try {
+        inMemory = this.idempotency.fromMemory(scope, key, lookup.fingerprint);
+      } catch (error) {
+        noteIdempotency(request, 'reused', key);
+        throw error;
+      }
+      if (inMemory) {
+        noteIdempotency(request, 'replayed', key);
+        return of(sendStored(reply, inMemory, routeStatus, true));
+      }
     }
-    if (key === null) return next.handle();
+    const { key, fingerprint } = lookup;
     const noteRefusal = (error: unknown): never => {
       const outcome = refusalOutcome(error);
       if (outcome) noteIdempotency(request, outcome, key);
       throw error;
     };
 
-    // The guard ran first: a key belongs to its caller, so two callers' equal strings never meet.
-    const caller = request.caller!;
-    const scope = { accountId: caller.accountId, userId: scopeUserIdOf(caller) };
-    const fingerprint = requestFingerprint(request.method, request.url, request.body);
     const resolution = await this.idempotency.resolve(request.context, scope, key, fingerprint, `${request.method} ${request.url}`).catch(noteRefusal);
-    const routeStatus = options.status;
-    const reply = http.getResponse<FastifyReply>();
     if (resolution.outcome === 'cached') {
       noteIdempotency(request, 'replayed', key);
       return of(sendStored(reply, resolution.response, routeStatus, true));

@@ -47,12 +47,21 @@ export class IdempotencyService {
     this.completed = new CompletedResponseCache(config.cacheBytes);
   }
 
+  /**
+   * A replay this process has seen costs no round trip (a COMPLETED row never changes): the stored
+   * response of a key held in memory, a reuse error when the request differs, undefined when the
+   * key is not held. Ask this first; `resolve` does not look in memory.
+   */
+  fromMemory(scope: KeyScope, key: string, fingerprint: string): StoredResponse | undefined {
+    const cached = this.completed.get(cacheKeyOf(scope, key), Date.now());
+    if (cached === undefined) return undefined;
+    if (cached.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError();
+    return cached.response;
+  }
+
+  /** Decided by the one locking lookup of the claim, which also finds keys completed elsewhere. */
   async resolve(context: RequestContext, scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
-    // A replay this process has seen costs no round trip: a COMPLETED row never changes. Anything
-    // else is decided by the one locking lookup of the claim, which also finds completed keys.
     const cacheKey = cacheKeyOf(scope, key);
-    const cached = this.completed.get(cacheKey, Date.now());
-    if (cached) return this.replay(cached, fingerprint);
     // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
     // first requests do not deadlock on their inserts. The loser's insert, sent with its COMMIT,
     // gets ER_DUP_ENTRY; TransactionRunner runs the claim again (duplicate_at_commit), and the

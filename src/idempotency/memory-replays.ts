@@ -1,0 +1,105 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Access } from '../auth/access.decorators.js';
+import { AuthService } from '../auth/auth.service.js';
+import { scopeUserIdOf } from '../auth/caller.js';
+import { toErrorResponse } from '../common/errors/index.js';
+import { sendJson } from '../common/http/send-json.js';
+import { parseIdempotencyKey } from './idempotency-key.parser.js';
+import { noteIdempotency } from './idempotency-outcome.js';
+import { IdempotencyService } from './idempotency.service.js';
+import type { IdempotentOptions } from './idempotent.options.js';
+import { requestFingerprint } from './request-fingerprint.js';
+import { storedHeaders } from './stored-response.js';
+
+/** An idempotent route as the replay hook needs it: its key rule and who may call it. */
+export interface IdempotentRoute {
+  required: boolean;
+  access: Access;
+}
+
+/** What the replay hook worked out for a request it could not answer, so the interceptor does not work it out again. */
+export interface IdempotencyLookup {
+  key: string;
+  fingerprint: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyLookup: IdempotencyLookup | null;
+  }
+}
+
+const routeKeyOf = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url}`;
+
+/**
+ * Replays of keys this process holds in memory, answered in a Fastify preHandler hook, before
+ * Nest's guard, interceptor chain and rxjs: a replay is most of a checkout's retries, and there it
+ * costs only what it uses. It applies the guard's credential rules and the interceptor's key,
+ * scope and fingerprint rules, and answers only an exact hit (the stored bytes) or a reused key;
+ * everything else (no credential, a user token on an API-key route, a bad or absent key, a key
+ * not in memory) goes on to Nest unchanged, which answers it exactly as before. A route is
+ * known here once the interceptor has run for it: its rules live on its decorators.
+ */
+@Injectable()
+export class MemoryReplays {
+  private readonly routes = new Map<string, IdempotentRoute>();
+
+  constructor(
+    private readonly auth: AuthService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  /** Called by the interceptor for every request it sees: learns the route's rules once. */
+  learn(request: FastifyRequest, options: IdempotentOptions, access: () => Access): void {
+    const routeKey = routeKeyOf(request);
+    if (!this.routes.has(routeKey)) this.routes.set(routeKey, { required: options.required, access: access() });
+  }
+
+  attach(fastify: FastifyInstance): void {
+    fastify.decorateRequest('idempotencyLookup', null);
+    fastify.addHook('preHandler', (request, reply, done) => {
+      const route = this.routes.get(routeKeyOf(request));
+      if (route === undefined) return done();
+      this.auth.authenticate(request.headers.authorization).then(
+        (caller) => {
+          if (route.access === 'api_key' && caller.kind !== 'api_key') return done();
+          // The guard finds the caller here and does not authenticate it again.
+          request.caller = caller;
+          request.context.accountId = caller.accountId;
+          if (!this.answer(request, reply, route, { accountId: caller.accountId, userId: scopeUserIdOf(caller) })) done();
+        },
+        // The guard sees the same credential and answers 401 in the contract's words.
+        () => done(),
+      );
+    });
+  }
+
+  /** True when the request was answered from memory. */
+  private answer(request: FastifyRequest, reply: FastifyReply, route: IdempotentRoute, scope: { accountId: number; userId: number }): boolean {
+    let key: string | null;
+    try {
+      key = parseIdempotencyKey(request.raw.rawHeaders, route.required);
+    } catch {
+      return false;
+    }
+    if (key === null) return false;
+    const fingerprint = requestFingerprint(request.method, request.url, request.body);
+    let stored;
+    try {
+      stored = this.idempotency.fromMemory(scope, key, fingerprint);
+    } catch (error) {
+      noteIdempotency(request, 'reused', key);
+      const { body, headers } = toErrorResponse(error);
+      sendJson(reply, body.statusCode, JSON.stringify(body), headers);
+      return true;
+    }
+    if (stored === undefined) {
+      request.idempotencyLookup = { key, fingerprint };
+      return false;
+    }
+    noteIdempotency(request, 'replayed', key);
+    reply.code(stored.status).headers(storedHeaders(stored, true)).send(stored.body);
+    return true;
+  }
+}
