@@ -12,6 +12,8 @@ load_settings
 
 # DB_DATA_DIR: a second private server (with its own DB_PORT), as the fault suite starts and stops.
 data_root="${DB_DATA_DIR:-$root/.data}"
+# A relative DB_DATA_DIR is the project's: mariadb-install-db resolves one against its own basedir (/usr).
+[[ "$data_root" = /* ]] || data_root="$root/$data_root"
 data_dir="$data_root/mysql"
 run_dir="$data_root/run"
 socket="$run_dir/mysqld.sock"

@@ -1,6 +1,7 @@
 // Small load-driving helpers for the bench: closed-loop workers, autocannon runs, percentiles.
 import autocannon from 'autocannon';
 import { createServer } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export function freePort() {
@@ -56,19 +57,32 @@ export async function closedLoop({ workers, durationMs, step }) {
 /**
  * Open loop: starts `send(i)` at evenly spaced moments, `rate` per second for `durationMs`,
  * whether or not earlier ones have answered, so latency includes queueing but no bursts of the
- * driver's own making. Returns { sent, failed, rate, latency }.
+ * driver's own making. With `warmupMs`, the same evenly spaced sends begin that much earlier and
+ * those first ones are not counted (`send(i)` runs for i below rate * (warmupMs + durationMs) / 1000,
+ * the first rate * warmupMs / 1000 of them unmeasured). Returns { sent, failed, late, rate, latency }: `late` counts sends
+ * that went out more than 5 ms after their moment.
  */
-export async function openLoop({ rate, durationMs, send }) {
+export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
   const latencies = [];
   const pending = [];
   let failed = 0;
-  const started = performance.now();
+  let late = 0;
+  const warmup = Math.floor((rate * warmupMs) / 1000);
   const total = Math.floor((rate * durationMs) / 1000);
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
+  const begun = performance.now();
+  let started = begun;
+  const lead = [];
+  for (let i = 0; i < warmup + total; i++) {
+    const due = begun + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
     const t0 = performance.now();
+    if (i < warmup) {
+      lead.push(send(i).catch(() => false));
+      continue;
+    }
+    if (i === warmup) started = due;
+    if (t0 - due > 5) late++;
     pending.push(
       send(i).then(
         (ok) => (ok ? latencies.push(performance.now() - t0) : failed++),
@@ -76,9 +90,27 @@ export async function openLoop({ rate, durationMs, send }) {
       ),
     );
   }
-  await Promise.all(pending);
+  await Promise.all([...lead, ...pending]);
   const seconds = (performance.now() - started) / 1000;
-  return { sent: total, failed, rate: latencies.length / seconds, latency: summarize(latencies) };
+  return { sent: total, failed, late, rate: latencies.length / seconds, latency: summarize(latencies) };
+}
+
+/**
+ * openLoop for HTTP requests given in advance (`requests[i % length]`, { method, path, headers, body },
+ * sent to `targets[i % length]`, 200 counts as done), driven from a worker thread with keep-alive
+ * node:http connections. The driver shares the machine with what it measures: fetch costs it about
+ * twice the CPU per request, and on the main thread every pause of the bench's larger heap held
+ * answers unread and let sends fall behind, then go out together. `warmupMs` as openLoop's: the
+ * new thread's first requests, interpreted code on new connections, are not the steady state.
+ * Resolves to openLoop's result.
+ */
+export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0 }) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./open-loop-worker.js', import.meta.url), { workerData: { targets, rate, durationMs, requests, warmupMs } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`open-loop worker exited with code ${code} before answering`)));
+  });
 }
 
 /**

@@ -1,0 +1,60 @@
+import { describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openLoop, openLoopHttp } from './load.js';
+
+describe('openLoop', () => {
+  it('sends the warm-up first at the same spacing and counts only what follows it', async () => {
+    const sentAt: number[] = [];
+    const result = await openLoop({
+      rate: 200,
+      durationMs: 200,
+      warmupMs: 100,
+      send: async (i: number) => {
+        sentAt.push(performance.now());
+        return i !== 25; // one measured send fails
+      },
+    });
+    expect(sentAt).toHaveLength(60);
+    expect(result.sent).toBe(40);
+    expect(result.failed).toBe(1);
+    // Evenly spaced: 60 sends at 200/s span about 295 ms, with no pause after the warm-up.
+    expect(sentAt[59] - sentAt[0]).toBeGreaterThan(280);
+    expect(sentAt[59] - sentAt[0]).toBeLessThan(400);
+  });
+});
+
+describe('openLoopHttp', () => {
+  it('sends the given requests from its worker over kept-alive connections; non-200 answers fail', async () => {
+    const seen: { path?: string; body: string; key?: string }[] = [];
+    const sockets = new Set<unknown>();
+    const server = createServer((req: IncomingMessage, res) => {
+      sockets.add(req.socket);
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        seen.push({ path: req.url, body, key: req.headers['idempotency-key'] as string | undefined });
+        res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const requests = Array.from({ length: 30 }, (_, i) => ({
+        method: 'POST',
+        path: i === 29 ? '/fail' : '/pay',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `k${i}` },
+        body: JSON.stringify({ n: i }),
+      }));
+      const result = await openLoopHttp({ targets: [target], rate: 100, durationMs: 200, warmupMs: 100, requests });
+      expect(result.sent).toBe(20);
+      expect(result.failed).toBe(1); // request 29, the last measured one
+      expect(seen).toHaveLength(30);
+      expect(seen[3]).toEqual({ path: '/pay', body: '{"n":3}', key: 'k3' });
+      expect(sockets.size).toBeLessThan(5);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
