@@ -56,9 +56,10 @@ export class MemoryReplays {
     if (!this.routes.has(routeKey)) this.routes.set(routeKey, { required: options.required, access: access() });
   }
 
+  /** Call before the routes are registered: the hook goes on POST routes only (every idempotent route is one), so a GET pays nothing for it. */
   attach(fastify: FastifyInstance): void {
     fastify.decorateRequest('idempotencyLookup', null);
-    fastify.addHook('preHandler', (request, reply, done) => {
+    const hook = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       const route = this.routes.get(routeKeyOf(request));
       if (route === undefined) return done();
       this.auth.authenticate(request.headers.authorization).then(
@@ -72,6 +73,10 @@ export class MemoryReplays {
         // The guard sees the same credential and answers 401 in the contract's words.
         () => done(),
       );
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (![route.method].flat().includes('POST')) return;
+      route.preHandler = route.preHandler === undefined ? [hook] : [...[route.preHandler].flat(), hook];
     });
   }
 
