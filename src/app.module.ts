@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AuthModule } from './auth/auth.module.js';
 import { CheckoutModule } from './checkout/checkout.module.js';
+import { LogFlush } from './common/logging/index.js';
 import { appConfig, authConfig, databaseConfig, idempotencyConfig } from './config/index.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -24,5 +25,6 @@ import { UserModule } from './user/user.module.js';
     PaymentModule,
     CheckoutModule,
   ],
+  providers: [LogFlush],
 })
 export class AppModule {}

@@ -32,8 +32,32 @@ export function createLogger(level: AppLogLevel, format: LogFormat, destination?
     },
     format === 'pretty'
       ? PinoPretty({ ...PRETTY, colorize: destination === undefined && process.stdout.isTTY, destination: destination ?? 1 })
-      : // pino's own writer on stdout, asynchronous: lines written while a write is under way go out together
-        // in the next one (a write is a costly system call here), and pino flushes what is left when the process exits.
-        (destination ?? pino.destination({ dest: 1, sync: false })),
+      : // pino's own writer on stdout, asynchronous and batched: lines go out 4 KiB at a time or every 200 ms,
+        // whichever comes first (each write is a system call handed to a thread, which cost a do-nothing
+        // request 40% of its throughput at one write a line), and pino flushes what is left when the process exits.
+        (destination ?? batchedStdout()),
   );
+}
+
+/** The batched stdout writers made here: what flushLogs writes out. */
+const batched = new Set<{ flushSync(): void }>();
+
+function batchedStdout(): DestinationStream {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 200 });
+  batched.add(stdout);
+  return stdout;
+}
+
+/**
+ * Writes out every line still waiting in a batch. pino does so when the process exits, but Nest
+ * ends a SIGTERM by raising the signal again, which ends the process without an exit event.
+ */
+export function flushLogs(): void {
+  for (const stdout of batched) {
+    try {
+      stdout.flushSync();
+    } catch {
+      // Nothing left to write, or stdout is gone: neither is worth failing a shutdown for.
+    }
+  }
 }
