@@ -30,6 +30,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
   const reply = { sentHeaders: {} as Record<string, string>, headers(h: Record<string, string>) { Object.assign(this.sentHeaders, h); return this; } };
   const context = {
     getHandler: () => handler,
+    getClass: () => Object,
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
   } as unknown as ExecutionContext;
   const interceptor = new IdempotencyInterceptor(

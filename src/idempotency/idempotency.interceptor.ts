@@ -2,20 +2,17 @@ import { Injectable, Logger, type CallHandler, type ExecutionContext, type NestI
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
-import { ACCESS, type Access } from '../auth/access.decorators.js';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { logFieldsOf, type RequestContext } from '../common/context/index.js';
 import { shortHash } from '../common/logging/index.js';
 import { isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
-import { parseIdempotencyKey } from './idempotency-key.parser.js';
 import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
 import { InFlightClaims } from './in-flight-claims.js';
-import { MemoryReplays } from './memory-replays.js';
+import { lookupOf, MemoryReplays } from './memory-replays.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
-import { requestFingerprint } from './request-fingerprint.js';
 import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
 
 /** Business outcomes are final and replayed like a success; invalid input and server faults are not stored. */
@@ -55,7 +52,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const options = this.reflector.get<IdempotentOptions>(IDEMPOTENT_OPTIONS, handler);
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
-    this.memoryReplays.learn(request, options, () => this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, context.getClass()]) ?? 'any');
+    this.memoryReplays.learn(request, options, handler, context.getClass());
     const reply = http.getResponse<FastifyReply>();
     const routeStatus = options.status;
     // The guard ran first: a key belongs to its caller, so two callers' equal strings never meet.
@@ -65,24 +62,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // What the replay hook already worked out (it found the key not in memory), or the same worked out here.
     let lookup = request.idempotencyLookup;
     if (!lookup) {
-      let key: string | null;
       try {
-        key = parseIdempotencyKey(request.raw.rawHeaders, options.required);
+        lookup = lookupOf(request, options.required);
       } catch (error) {
         noteIdempotency(request, 'invalid');
         throw error;
       }
-      if (key === null) return next.handle();
-      lookup = { key, fingerprint: requestFingerprint(request.method, request.url, request.body) };
+      if (lookup === null) return next.handle();
       let inMemory: StoredResponse | undefined;
       try {
-        inMemory = this.idempotency.fromMemory(scope, key, lookup.fingerprint);
+        inMemory = this.idempotency.fromMemory(scope, lookup.key, lookup.fingerprint);
       } catch (error) {
-        noteIdempotency(request, 'reused', key);
+        noteIdempotency(request, 'reused', lookup.key);
         throw error;
       }
       if (inMemory) {
-        noteIdempotency(request, 'replayed', key);
+        noteIdempotency(request, 'replayed', lookup.key);
         return of(sendStored(reply, inMemory, routeStatus, true));
       }
     }

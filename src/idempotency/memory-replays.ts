@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Access } from '../auth/access.decorators.js';
+import { ACCESS, type Access } from '../auth/access.decorators.js';
 import { AuthService } from '../auth/auth.service.js';
 import { scopeUserIdOf } from '../auth/caller.js';
 import { toErrorResponse } from '../common/errors/index.js';
@@ -32,6 +33,12 @@ declare module 'fastify' {
 
 const routeKeyOf = (request: FastifyRequest) => `${request.method} ${request.routeOptions.url}`;
 
+/** The request's key and the fingerprint of what it asks; null when it sends no key and the route needs none. Throws the key's 400 when it is invalid. */
+export function lookupOf(request: FastifyRequest, required: boolean): IdempotencyLookup | null {
+  const key = parseIdempotencyKey(request.raw.rawHeaders, required);
+  return key === null ? null : { key, fingerprint: requestFingerprint(request.method, request.url, request.body) };
+}
+
 /**
  * Replays of keys this process holds in memory, answered in a Fastify preHandler hook, before
  * Nest's guard, interceptor chain and rxjs: a replay is most of a checkout's retries, and there it
@@ -48,12 +55,15 @@ export class MemoryReplays {
   constructor(
     private readonly auth: AuthService,
     private readonly idempotency: IdempotencyService,
+    private readonly reflector: Reflector,
   ) {}
 
-  /** Called by the interceptor for every request it sees: learns the route's rules once. */
-  learn(request: FastifyRequest, options: IdempotentOptions, access: () => Access): void {
+  /** Called by the interceptor for every request it sees: learns the rules of the route (its handler and controller) once. */
+  learn(request: FastifyRequest, options: IdempotentOptions, handler: Function, controller: Function): void {
     const routeKey = routeKeyOf(request);
-    if (!this.routes.has(routeKey)) this.routes.set(routeKey, { required: options.required, access: access() });
+    if (this.routes.has(routeKey)) return;
+    const access = this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [handler, controller]) ?? 'any';
+    this.routes.set(routeKey, { required: options.required, access });
   }
 
   /** Call before the routes are registered: the hook goes on POST routes only (every idempotent route is one), so a GET pays nothing for it. */
@@ -82,14 +92,14 @@ export class MemoryReplays {
 
   /** True when the request was answered from memory. */
   private answer(request: FastifyRequest, reply: FastifyReply, route: IdempotentRoute, scope: { accountId: number; userId: number }): boolean {
-    let key: string | null;
+    let lookup: IdempotencyLookup | null;
     try {
-      key = parseIdempotencyKey(request.raw.rawHeaders, route.required);
+      lookup = lookupOf(request, route.required);
     } catch {
       return false;
     }
-    if (key === null) return false;
-    const fingerprint = requestFingerprint(request.method, request.url, request.body);
+    if (lookup === null) return false;
+    const { key, fingerprint } = lookup;
     let stored;
     try {
       stored = this.idempotency.fromMemory(scope, key, fingerprint);
@@ -100,7 +110,7 @@ export class MemoryReplays {
       return true;
     }
     if (stored === undefined) {
-      request.idempotencyLookup = { key, fingerprint };
+      request.idempotencyLookup = lookup;
       return false;
     }
     noteIdempotency(request, 'replayed', key);

@@ -27,9 +27,9 @@ declare module 'fastify' {
   }
 }
 
-/** The fields a log line written for this work carries (none outside a request). */
-export function logFieldsOf(context: RequestContext): { requestId?: string; accountId?: number } {
-  return context.requestId === undefined ? {} : { requestId: context.requestId, accountId: context.accountId };
+/** The fields a log line written for this work carries (none outside a request, or before a request got its context). */
+export function logFieldsOf(context: RequestContext | null | undefined): { requestId?: string; accountId?: number } {
+  return context?.requestId === undefined ? {} : { requestId: context.requestId, accountId: context.accountId };
 }
 
 /** The context of the current request, made when it arrived. */

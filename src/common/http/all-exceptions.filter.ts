@@ -19,9 +19,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.outage?.observe(exception);
     const { body, headers, unexpected } = toErrorResponse(exception);
     if (unexpected) {
-      const context = host.switchToHttp().getRequest<FastifyRequest>().context;
       const msg = exception instanceof Error ? (exception.stack ?? exception.message) : String(exception);
-      this.logger.error({ msg, ...(context ? logFieldsOf(context) : {}) });
+      this.logger.error({ msg, ...logFieldsOf(host.switchToHttp().getRequest<FastifyRequest>().context) });
     }
     sendJson(reply, body.statusCode, JSON.stringify(body), headers);
   }
