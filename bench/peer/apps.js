@@ -1,7 +1,7 @@
 // What `npm run bench` measures payonce against, each in its own process on 127.0.0.1:
 //   node apps.js floor <port>            a bare Nest 12 + Fastify app: GET /health/live answers {"status":"ok"}
 //   node apps.js peer <port> <json>      @node-idempotency/nestjs (memory store) around POST /api/v1/payments,
-//                                        whose handler sends the same claim + payment SQL as payonce (6 round
+//                                        whose handler sends the same claim + payment SQL as payonce (the round
 //                                        trips, scripts/lib/raw-payment.js) on the peer_* tables of the same database;
 //                                        <json> is { "connection": mysql2 options, "accountId": the bench account }.
 // Plain JavaScript with the decorators applied by hand, so the folder needs no build step.

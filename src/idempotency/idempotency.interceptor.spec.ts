@@ -19,7 +19,8 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
   const idempotency = {
     resolve: jest.fn(async (..._args: unknown[]) => resolution),
     fromMemory: jest.fn((): unknown => undefined),
-    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown) => undefined),
+    holdLease: jest.fn((_session: unknown, _claim: unknown): unknown => 'the lease'),
+    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown, _lease?: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     remember: jest.fn(),
   };
@@ -53,9 +54,13 @@ describe('IdempotencyInterceptor', () => {
       return of({ id: 7, name: '김밥 🍙' });
     });
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
-    const [session, claim, stored] = idempotency.complete.mock.calls[0] as [unknown, unknown, ReturnType<typeof storeJson>];
+    const [session, claim, stored, lease] = idempotency.complete.mock.calls[0] as [unknown, unknown, ReturnType<typeof storeJson>, unknown];
     expect(handlerTransaction).toEqual({ session: 'fake' });
     expect(session).toBe(handlerTransaction);
+    // The lease locked in that same transaction, before the handler ran, fences the answer.
+    expect(idempotency.holdLease).toHaveBeenCalledWith(handlerTransaction, claim);
+    expect(idempotency.holdLease.mock.invocationCallOrder[0]).toBeLessThan(idempotency.complete.mock.invocationCallOrder[0]);
+    expect(lease).toBe('the lease');
     expect(request.context.transaction).toBeUndefined();
     expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } });
     expect(Buffer.compare(stored.body, sent)).toBe(0);

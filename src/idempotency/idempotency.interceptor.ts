@@ -104,6 +104,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       stored = await this.transactions.runNew(
         async (session) => {
+          // The key's row is locked first, with the handler's first statements: held to the COMMIT, it fences the answer at no round trip.
+          const lease = this.idempotency.holdLease(session, claim);
           // The handler's services join this transaction through the request's context.
           context.transaction = session;
           let result: unknown;
@@ -113,7 +115,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             context.transaction = undefined;
           }
           const response = storeJson(successStatus, result);
-          await this.idempotency.complete(session, claim, response);
+          await this.idempotency.complete(session, claim, response, lease);
           return response;
         },
         { context },

@@ -6,7 +6,7 @@ import { idempotencyConfig, type IdempotencyConfig } from '../config/idempotency
 import { IdempotencyStatus, type IdempotencyKeyEntity } from './idempotency-key.entity.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { CompletedResponseCache, type ReplayCacheStats } from './completed-response.cache.js';
-import { IdempotencyRepository, type KeyScope } from './idempotency.repository.js';
+import { IdempotencyRepository, type KeyScope, type Lease } from './idempotency.repository.js';
 import type { StoredResponse } from './stored-response.js';
 
 const RETRY_AFTER_SECONDS = 1;
@@ -69,10 +69,22 @@ export class IdempotencyService {
     return this.transactions.runNew((session) => this.resolveLocked(session, context, scope, cacheKey, key, fingerprint, route), { isolation: 'READ COMMITTED', context });
   }
 
-  /** Stores the outcome, in the transaction whose session is passed, if the claim is still the key's owner. */
-  async complete(session: SqlSession, claim: Claim, response: StoredResponse): Promise<void> {
-    const stored = await this.keys.complete(session, claim.scope, claim.key, claim.token, response);
-    if (!stored) {
+  /**
+   * Locks the claim's key row in the transaction whose session is passed, with that transaction's
+   * next round trip. Taken first in the request's transaction and held to its COMMIT, it lets
+   * `complete` store the answer with the COMMIT instead of in a round trip of its own.
+   */
+  holdLease(session: SqlSession, claim: Claim): Lease {
+    return this.keys.lockLease(session, claim.scope, claim.key);
+  }
+
+  /**
+   * Stores the outcome with the COMMIT of the transaction whose session is passed, if the claim is
+   * still the key's owner; the lease is locked here unless `holdLease` took it earlier.
+   */
+  async complete(session: SqlSession, claim: Claim, response: StoredResponse, lease: Lease = this.holdLease(session, claim)): Promise<void> {
+    const [row] = await lease;
+    if (row === undefined || Number(row.fencing_token) !== claim.token || row.status !== IdempotencyStatus.PROCESSING) {
       this.logger.warn({
         msg: 'lease was taken over; discarding this outcome',
         event: 'idempotency.fenced',
@@ -82,6 +94,7 @@ export class IdempotencyService {
       });
       throw new IdempotencyLeaseLostError(RETRY_AFTER_SECONDS);
     }
+    this.keys.complete(session, claim.scope, claim.key, claim.token, response);
   }
 
   /** Call once the completion has committed: retries of this key on this process are answered from memory. */

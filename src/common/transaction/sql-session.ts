@@ -9,6 +9,11 @@ export interface SqlSession {
   send<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
   /** A write nobody waits for: it goes out with the next `send` or with the COMMIT, in the same round trip. Transactions only. */
   defer(sql: string, params?: unknown[]): void;
+  /**
+   * A read whose answer is needed later: inside a transaction it rides with the next round trip (a
+   * lock taken first, at no cost of its own); awaiting it before then sends it, with whatever is queued.
+   */
+  readAhead<T = unknown>(sql: string, params?: unknown[]): PromiseLike<T>;
   /** TypeORM's manager, once every queued statement has gone out: for what TypeORM builds (relations, entity inserts). */
   orm(): Promise<EntityManager>;
 }
@@ -63,6 +68,21 @@ export class BatchedTransaction implements SqlSession {
 
   defer(sql: string, params: unknown[] = []): void {
     this.queue.push({ sql, params });
+  }
+
+  readAhead<T = unknown>(sql: string, params: unknown[] = []): PromiseLike<T> {
+    const statement: Statement = { sql, params };
+    const answer = new Promise<T>((resolve, reject) => (statement.settle = { resolve: resolve as (value: unknown) => void, reject }));
+    // A transaction that ends before anyone reads the answer rejects it: not an unhandled rejection.
+    answer.catch(() => undefined);
+    this.queue.push(statement);
+    return {
+      // Read before any round trip took it along: it goes now.
+      then: (onFulfilled, onRejected) => {
+        if (this.queue.includes(statement)) this.flush().catch(() => undefined);
+        return answer.then(onFulfilled, onRejected);
+      },
+    };
   }
 
   async orm(): Promise<EntityManager> {

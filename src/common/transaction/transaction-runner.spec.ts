@@ -70,6 +70,48 @@ describe('TransactionRunner', () => {
     ]);
   });
 
+  it('sends a read ahead with the next round trip, or on its own when it is awaited first', async () => {
+    const { dataSource, roundTrips } = fakeDataSource();
+    const runner = new TransactionRunner(dataSource);
+    const leases = await runner.runNew(async (session) => {
+      const lease = session.readAhead('SELECT key ? FOR UPDATE', [9]);
+      await session.send('SELECT order ? FOR UPDATE', [1]);
+      session.defer('UPDATE orders SET status = ?', ['PAID']);
+      return lease;
+    });
+    const alone = await runner.runNew(async (session) => {
+      const lease = session.readAhead('SELECT key ? FOR UPDATE', [9]);
+      session.defer('UPDATE users SET balance = ?', [5]);
+      return lease;
+    });
+    expect([leases, alone]).toEqual([[{ id: 1 }], [{ id: 1 }]]);
+    expect(roundTrips).toEqual([
+      'START TRANSACTION;\nSELECT key 9 FOR UPDATE;\nSELECT order 1 FOR UPDATE',
+      'UPDATE orders SET status = "PAID";\nCOMMIT',
+      'START TRANSACTION;\nSELECT key 9 FOR UPDATE;\nUPDATE users SET balance = 5',
+      'COMMIT',
+    ]);
+  });
+
+  it('drops a read ahead that nobody read when the transaction fails, with no unhandled rejection', async () => {
+    const { dataSource, roundTrips } = fakeDataSource();
+    const unhandled = jest.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      await expect(
+        new TransactionRunner(dataSource).runNew(async (session) => {
+          session.readAhead('SELECT key ? FOR UPDATE', [9]);
+          throw new Error('the handler failed');
+        }),
+      ).rejects.toThrow('the handler failed');
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+    expect(unhandled).not.toHaveBeenCalled();
+    expect(roundTrips).toEqual([]);
+  });
+
   it('runs the whole transaction again after a deadlock or a lock wait timeout, on a new connection', async () => {
     const errors = [mysqlError(1213), mysqlError(1205)];
     const { dataSource, roundTrips, createQueryRunner } = fakeDataSource((sql) => (sql.includes('COMMIT') ? errors.shift() : undefined));

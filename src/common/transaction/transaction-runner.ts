@@ -37,11 +37,14 @@ export class TransactionRunner {
   readonly retries: Record<RetryReason, number> = { deadlock: 0, lock_wait: 0, certification: 0, duplicate_at_commit: 0 };
 
   constructor(private readonly dataSource: DataSource) {
+    const query = <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params);
     this.pool = {
-      send: <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params),
+      send: query,
       defer: () => {
         throw new Error('defer() queues a write for a COMMIT: call it inside TransactionRunner.run');
       },
+      // Outside a transaction there is no round trip to ride with.
+      readAhead: query,
       orm: async () => this.dataSource.manager,
     };
   }
