@@ -2,15 +2,18 @@
 // statement (test/bench/raw-baseline.e2e-spec.ts holds the two to the same shapes), with no HTTP,
 // no framework and no ORM. What the service reaches as a fraction of this is the cost of everything else.
 //   1 START TRANSACTION; the key's locking lookup            (the claim, at READ COMMITTED)
-//   2 INSERT the PROCESSING key; COMMIT
-//   3 START TRANSACTION; lock the key, the order, the user   (the payment; the key's token is its fence)
-//   4 debit the user; INSERT the payment                     (its id goes into the answer)
-//   5 mark the order PAID; store the answer under the key; COMMIT
+//   2 INSERT the PROCESSING key; COMMIT; mark the COMMIT      (the claim's end, on the same connection as)
+//     START TRANSACTION; lock the order; lock the user       (the payment)
+//   3 debit the user; INSERT the payment                     (its id goes into the answer)
+//   4 mark the order PAID; store the answer under the key    (fenced by the token)
+//   5 COMMIT
 // The pool needs multipleStatements: true, as the service's has.
 import { createHash, randomUUID } from 'node:crypto';
 
 const RESPONSE_TYPE = 'application/json; charset=utf-8';
 export const ROUND_TRIPS_PER_PAYMENT = 5;
+/** Numbers the claims' COMMIT markers, as the service numbers its hand-overs. */
+let claims = 0;
 
 // The locking lookup as TypeORM builds it for IdempotencyRepository.findByKeyForUpdate.
 const KEY_COLUMNS = ['id', 'account_id', 'scope_user_id', 'idempotency_key', 'fingerprint', 'route', 'status', 'fencing_token', 'lease_expires_at',
@@ -43,24 +46,20 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
   const now = new Date();
 
   await batch(connection, [...(setIsolation ? [['SET TRANSACTION ISOLATION LEVEL READ COMMITTED']] : []), ['START TRANSACTION'], [lockKey(prefix), [accountId, 0, key]]]);
-  await batch(connection, [
-    [
-      `INSERT INTO ${prefix}idempotency_keys
-         (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [accountId, 0, key, fingerprint, 'POST /api/v1/payments', 'PROCESSING', 1, new Date(now.getTime() + leaseMs), now, now, new Date(now.getTime() + ttlMs)],
-    ],
-    ['COMMIT'],
-  ]);
-
   try {
-    const [, [lease], [order], [user]] = await batch(connection, [
+    const [, , , , [order], [user]] = await batch(connection, [
+      [
+        `INSERT INTO ${prefix}idempotency_keys
+           (account_id, scope_user_id, idempotency_key, fingerprint, route, status, fencing_token, lease_expires_at, created_at, updated_at, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [accountId, 0, key, fingerprint, 'POST /api/v1/payments', 'PROCESSING', 1, new Date(now.getTime() + leaseMs), now, now, new Date(now.getTime() + ttlMs)],
+      ],
+      ['COMMIT'],
+      ['SET @payonce_carried_commit = ?', [++claims]],
       ['START TRANSACTION'],
-      [`SELECT fencing_token, status FROM ${prefix}idempotency_keys WHERE account_id = ? AND scope_user_id = ? AND idempotency_key = ? FOR UPDATE`, [accountId, 0, key]],
       [`SELECT id, account_id, user_id, total_amount, status, created_at, paid_at FROM ${prefix}orders WHERE id = ? AND account_id = ? FOR UPDATE`, [orderId, accountId]],
       [`SELECT id, account_id, name, balance, created_at FROM ${prefix}users WHERE id = ? AND account_id = ? FOR UPDATE`, [userId, accountId]],
     ]);
-    if (Number(lease?.fencing_token) !== 1 || lease.status !== 'PROCESSING') throw new Error(`key ${key} was taken over`);
     const amount = Number(order.total_amount);
     if (order.status !== 'PENDING' || Number(user.balance) < amount) throw new Error(`order ${orderId} is not payable`);
     const paidAt = new Date();
@@ -70,7 +69,7 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
     ]);
     const payment = { id: Number(inserted.insertId), orderId, userId, amount, status: 'COMPLETED', paidAt: paidAt.toISOString() };
     const response = Buffer.from(JSON.stringify(payment));
-    await batch(connection, [
+    const [, completed] = await batch(connection, [
       [`UPDATE ${prefix}orders SET status = ?, paid_at = ? WHERE id = ?`, ['PAID', paidAt, orderId]],
       [
         `UPDATE ${prefix}idempotency_keys
@@ -78,8 +77,9 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
           WHERE account_id = ? AND scope_user_id = ? AND idempotency_key = ? AND fencing_token = ? AND status = ?`,
         ['COMPLETED', 200, RESPONSE_TYPE, response, new Date(), accountId, 0, key, 1, 'PROCESSING'],
       ],
-      ['COMMIT'],
     ]);
+    if (completed.affectedRows !== 1) throw new Error(`key ${key} was taken over`);
+    await batch(connection, [['COMMIT']]);
     return payment;
   } catch (error) {
     await connection.query('ROLLBACK');

@@ -2,9 +2,9 @@ import { describe, expect, it, jest } from '@jest/globals';
 import type { CallHandler, ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { lastValueFrom, of, throwError } from 'rxjs';
-import { ValidationFailedError } from '../common/errors/index.js';
+import { DatabaseBusyError, ValidationFailedError } from '../common/errors/index.js';
 import { PreparedResponse } from '../common/http/prepared-response.js';
-import type { TransactionRunner } from '../common/transaction/index.js';
+import { CarriedCommitFailedError, type HandOver, type TransactionRunner } from '../common/transaction/index.js';
 import { OrderNotFoundError } from '../order/order.errors.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyKeyInProgressError, IdempotencyLeaseLostError } from './idempotency.errors.js';
@@ -17,14 +17,16 @@ import { storeJson } from './stored-response.js';
 /** The interceptor with its I/O replaced: what it stores, releases and sends. */
 function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } } }) {
   const idempotency = {
-    resolve: jest.fn(async (..._args: unknown[]) => resolution),
+    claim: jest.fn(async (..._args: unknown[]) => resolution),
     fromMemory: jest.fn((): unknown => undefined),
-    holdLease: jest.fn((_session: unknown, _claim: unknown): unknown => 'the lease'),
-    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown, _lease?: unknown) => undefined),
+    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown) => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     remember: jest.fn(),
   };
-  const transactions = { runNew: jest.fn(<T>(work: (session: unknown) => Promise<T>) => work({ session: 'fake' })) };
+  const transactions = {
+    runNew: jest.fn(<T>(work: (session: unknown) => Promise<T>, _options?: unknown) => work({ session: 'fake' })),
+    countLostRace: jest.fn((_error: unknown) => true),
+  };
   const handler = () => undefined;
   Reflect.defineMetadata(IDEMPOTENT_OPTIONS, { required: true, status: 200 }, handler);
   const request = { method: 'POST', url: '/api/v1/payments', body: { orderId: 1, userId: 2 }, caller: { kind: 'api_key', accountId: 1, apiKeyId: 1 }, raw: { rawHeaders: ['Idempotency-Key', 'k1'] }, context: { requestId: 'r-1' } as { requestId: string; transaction?: unknown } };
@@ -42,7 +44,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
     { learn: () => undefined } as unknown as MemoryReplays,
   );
   const run = async (handle: CallHandler['handle']) => lastValueFrom(await interceptor.intercept(context, { handle })) as Promise<Buffer>;
-  return { idempotency, run, reply, request: request as typeof request & { idempotency?: unknown } };
+  return { idempotency, transactions, run, reply, request: request as typeof request & { idempotency?: unknown } };
 }
 
 describe('IdempotencyInterceptor', () => {
@@ -54,13 +56,9 @@ describe('IdempotencyInterceptor', () => {
       return of({ id: 7, name: '김밥 🍙' });
     });
     expect(reply.sentHeaders).toEqual({ 'content-type': 'application/json; charset=utf-8' });
-    const [session, claim, stored, lease] = idempotency.complete.mock.calls[0] as [unknown, unknown, ReturnType<typeof storeJson>, unknown];
+    const [session, claim, stored] = idempotency.complete.mock.calls[0] as [unknown, unknown, ReturnType<typeof storeJson>];
     expect(handlerTransaction).toEqual({ session: 'fake' });
     expect(session).toBe(handlerTransaction);
-    // The lease locked in that same transaction, before the handler ran, fences the answer.
-    expect(idempotency.holdLease).toHaveBeenCalledWith(handlerTransaction, claim);
-    expect(idempotency.holdLease.mock.invocationCallOrder[0]).toBeLessThan(idempotency.complete.mock.invocationCallOrder[0]);
-    expect(lease).toBe('the lease');
     expect(request.context.transaction).toBeUndefined();
     expect(claim).toEqual({ scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } });
     expect(Buffer.compare(stored.body, sent)).toBe(0);
@@ -85,7 +83,7 @@ describe('IdempotencyInterceptor', () => {
     const sent = await run(() => of('must not run'));
     expect(sent.equals(held.body)).toBe(true);
     expect(reply.sentHeaders['idempotent-replayed']).toBe('true');
-    expect(idempotency.resolve).not.toHaveBeenCalled();
+    expect(idempotency.claim).not.toHaveBeenCalled();
   });
 
   it("takes the replay hook's key and fingerprint as they are, without looking in memory again", async () => {
@@ -93,7 +91,7 @@ describe('IdempotencyInterceptor', () => {
     Object.assign(request, { idempotencyLookup: { key: 'from-hook', fingerprint: 'hook-fingerprint' } });
     await run(() => of({ id: 1 }));
     expect(idempotency.fromMemory).not.toHaveBeenCalled();
-    expect(idempotency.resolve).toHaveBeenCalledWith(request.context, { accountId: 1, userId: 0 }, 'from-hook', 'hook-fingerprint', 'POST /api/v1/payments');
+    expect(idempotency.claim).toHaveBeenCalledWith(request.context, { accountId: 1, userId: 0 }, 'from-hook', 'hook-fingerprint', 'POST /api/v1/payments');
   });
 
   it('replays a cached error with its own status, through the exception filter', async () => {
@@ -137,6 +135,44 @@ describe('IdempotencyInterceptor', () => {
     expect(request.idempotency).toEqual({ outcome: 'fenced', key: 'k1' });
   });
 
+  it("looks the key up again when the claim's COMMIT, sent with the handler's first statements, lost its race; nothing is released", async () => {
+    const { idempotency, transactions, run, request } = setUp();
+    const lostRace = new CarriedCommitFailedError(new Error('ER_DUP_ENTRY'));
+    transactions.runNew.mockRejectedValueOnce(lostRace);
+    idempotency.claim.mockResolvedValueOnce((await idempotency.claim()) as Resolution).mockRejectedValueOnce(new IdempotencyKeyInProgressError(1));
+    idempotency.claim.mockClear();
+    await expect(run(() => of({ id: 1 }))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+    expect(idempotency.claim).toHaveBeenCalledTimes(2);
+    expect(transactions.countLostRace).toHaveBeenCalledWith(lostRace.cause);
+    expect(idempotency.release).not.toHaveBeenCalled();
+    expect(idempotency.complete).not.toHaveBeenCalled();
+    expect(request.idempotency).toEqual({ outcome: 'in_progress', key: 'k1' });
+  });
+
+  it('answers DATABASE_BUSY after three lost races, and passes on a carried failure that was no race', async () => {
+    const racing = setUp();
+    racing.transactions.runNew.mockRejectedValue(new CarriedCommitFailedError(new Error('ER_DUP_ENTRY')));
+    await expect(racing.run(() => of({ id: 1 }))).rejects.toBeInstanceOf(DatabaseBusyError);
+    expect(racing.idempotency.claim).toHaveBeenCalledTimes(3);
+    const broken = setUp();
+    const cause = new Error('connection lost');
+    broken.transactions.runNew.mockRejectedValue(new CarriedCommitFailedError(cause));
+    broken.transactions.countLostRace.mockReturnValue(false);
+    await expect(broken.run(() => of({ id: 1 }))).rejects.toBe(cause);
+    expect(broken.idempotency.claim).toHaveBeenCalledTimes(1);
+    expect(broken.idempotency.release).not.toHaveBeenCalled();
+  });
+
+  it('runs the handler in the transaction the claim was handed to', async () => {
+    const handOver = { runner: 'the claim\'s connection' } as unknown as HandOver;
+    const claim = { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 1, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' }, after: handOver };
+    const { transactions, run } = setUp({ outcome: 'new', claim });
+    await run(() => of({ id: 1 }));
+    expect(transactions.runNew.mock.calls[0][1]).toEqual({ context: { requestId: 'r-1' }, after: handOver });
+    // Consumed: a retry of the handler's transaction starts afresh.
+    expect(claim.after).toBeUndefined();
+  });
+
   it('notes what the key led to on the request, for its log line and /metrics', async () => {
     const claim = { scope: { accountId: 1, userId: 0 }, key: 'k1', token: 2, fingerprint: 'f', expiresAt: 1, context: { requestId: 'r-1' } };
     const fresh = setUp();
@@ -149,7 +185,7 @@ describe('IdempotencyInterceptor', () => {
     await takenOver.run(() => of({ id: 1 }));
     expect(takenOver.request.idempotency).toEqual({ outcome: 'taken_over', key: 'k1' });
     const inFlight = setUp();
-    inFlight.idempotency.resolve.mockRejectedValueOnce(new IdempotencyKeyInProgressError(1));
+    inFlight.idempotency.claim.mockRejectedValueOnce(new IdempotencyKeyInProgressError(1));
     await expect(inFlight.run(() => of('must not run'))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
     expect(inFlight.request.idempotency).toEqual({ outcome: 'in_progress', key: 'k1' });
     const twice = setUp();

@@ -3,10 +3,10 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { lastValueFrom, of, type Observable } from 'rxjs';
 import { scopeUserIdOf } from '../auth/caller.js';
-import { DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
+import { DatabaseBusyError, DomainError, toErrorResponse, type DomainErrorKind } from '../common/errors/index.js';
 import { logFieldsOf, type RequestContext } from '../common/context/index.js';
 import { shortHash } from '../common/logging/index.js';
-import { isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
+import { CarriedCommitFailedError, isDatabaseUnreachable, TransactionRunner } from '../common/transaction/index.js';
 import { noteIdempotency, type IdempotencyOutcome } from './idempotency-outcome.js';
 import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyLeaseLostError } from './idempotency.errors.js';
 import { IdempotencyService, type Claim } from './idempotency.service.js';
@@ -15,6 +15,8 @@ import { lookupOf, MemoryReplays } from './memory-replays.js';
 import { IDEMPOTENT_OPTIONS, type IdempotentOptions } from './idempotent.options.js';
 import { sendStored, storeJson, type StoredResponse } from './stored-response.js';
 
+/** A claim that lost its race is looked up again, as often as a transaction is retried. */
+const MAX_CLAIM_ATTEMPTS = 3;
 /** Business outcomes are final and replayed like a success; invalid input and server faults are not stored. */
 const STORED_ERROR_KINDS = new Set<DomainErrorKind>(['forbidden', 'not_found', 'conflict', 'unprocessable']);
 
@@ -88,24 +90,36 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw error;
     };
 
-    const resolution = await this.idempotency.resolve(request.context, scope, key, fingerprint, `${request.method} ${request.url}`).catch(noteRefusal);
-    if (resolution.outcome === 'cached') {
-      noteIdempotency(request, 'replayed', key);
-      return of(sendStored(reply, resolution.response, routeStatus, true));
-    }
+    const route = `${request.method} ${request.url}`;
+    for (let attempt = 1; ; attempt++) {
+      const resolution = await this.idempotency.claim(request.context, scope, key, fingerprint, route).catch(noteRefusal);
+      if (resolution.outcome === 'cached') {
+        noteIdempotency(request, 'replayed', key);
+        return of(sendStored(reply, resolution.response, routeStatus, true));
+      }
 
-    noteIdempotency(request, resolution.takenOver ? 'taken_over' : 'new', key);
-    const stored = await this.inFlight.track(this.runClaimed(request.context, resolution.claim, routeStatus, next)).catch(noteRefusal);
-    return of(sendStored(reply, stored, routeStatus, false));
+      noteIdempotency(request, resolution.takenOver ? 'taken_over' : 'new', key);
+      try {
+        const stored = await this.inFlight.track(this.runClaimed(request.context, resolution.claim, routeStatus, next));
+        return of(sendStored(reply, stored, routeStatus, false));
+      } catch (error) {
+        // The claim's COMMIT, sent with the handler's first statements, lost a race (another request
+        // with the key committed first): looked up again, the winner's row answers (409, 422 or its replay).
+        if (!(error instanceof CarriedCommitFailedError)) return noteRefusal(error);
+        const lostRace = this.transactions.countLostRace(error.cause);
+        if (lostRace && attempt < MAX_CLAIM_ATTEMPTS) continue;
+        return noteRefusal(lostRace ? new DatabaseBusyError() : error.cause);
+      }
+    }
   }
 
   private async runClaimed(context: RequestContext, claim: Claim, successStatus: number, next: CallHandler): Promise<StoredResponse> {
+    const after = claim.after;
+    claim.after = undefined;
     let stored: StoredResponse;
     try {
       stored = await this.transactions.runNew(
         async (session) => {
-          // The key's row is locked first, with the handler's first statements: held to the COMMIT, it fences the answer at no round trip.
-          const lease = this.idempotency.holdLease(session, claim);
           // The handler's services join this transaction through the request's context.
           context.transaction = session;
           let result: unknown;
@@ -115,12 +129,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
             context.transaction = undefined;
           }
           const response = storeJson(successStatus, result);
-          await this.idempotency.complete(session, claim, response, lease);
+          await this.idempotency.complete(session, claim, response);
           return response;
         },
-        { context },
+        { context, after },
       );
     } catch (error) {
+      // The claim never committed: there is nothing to release or store.
+      if (error instanceof CarriedCommitFailedError) throw error;
       if (!isStoredOutcome(error)) {
         await this.idempotency.release(claim).catch((releaseError: unknown) => {
           // Without the database the key stays PROCESSING; the reaper releases it once its lease runs out.

@@ -19,13 +19,6 @@ export interface ClaimFields {
   expiresAt?: Date;
 }
 
-/** A key's row as lockLease reads it: no row once the key is gone. */
-export interface LeaseRow {
-  fencing_token: number | string;
-  status: IdempotencyStatus;
-}
-export type Lease = PromiseLike<LeaseRow[]>;
-
 const ALIAS = 'k';
 /** The scope and key of a row, in the order of the unique key uq_idempotency_keys_scope_key. */
 const BY_SCOPED_KEY = 'account_id = ? AND scope_user_id = ? AND idempotency_key = ?';
@@ -78,25 +71,15 @@ export class IdempotencyRepository {
     return token;
   }
 
-  /**
-   * The key's fencing token and status, its row locked until the transaction ends. Read ahead: it
-   * rides with the transaction's next round trip.
-   */
-  lockLease(session: SqlSession, scope: KeyScope, key: string): Lease {
-    return session.readAhead<LeaseRow[]>(`SELECT fencing_token, status FROM idempotency_keys WHERE ${BY_SCOPED_KEY} FOR UPDATE`, [scope.accountId, scope.userId, key]);
-  }
-
-  /**
-   * Stores the response, queued with the COMMIT. The caller holds the key's row (lockLease) and has
-   * checked that its token is still the key's; the WHERE says the same again.
-   */
-  complete(session: SqlSession, scope: KeyScope, key: string, token: number, response: StoredResponse): void {
-    session.defer(
+  /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
+  async complete(session: SqlSession, scope: KeyScope, key: string, token: number, response: StoredResponse): Promise<boolean> {
+    const result = await session.send<{ affectedRows: number }>(
       `UPDATE idempotency_keys
           SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
         WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`,
       [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), scope.accountId, scope.userId, key, token, IdempotencyStatus.PROCESSING],
     );
+    return result.affectedRows === 1;
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */

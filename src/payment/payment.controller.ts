@@ -4,6 +4,7 @@ import { Authenticated } from '../auth/access.decorators.js';
 import { CurrentCaller, type Caller } from '../auth/caller.js';
 import { CurrentContext, type RequestContext } from '../common/context/index.js';
 import { DomainError } from '../common/errors/index.js';
+import { CarriedCommitFailedError } from '../common/transaction/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
@@ -41,8 +42,8 @@ export class PaymentController {
       this.metrics.countPayment(payment.status);
       return PaymentResponse.of(payment);
     } catch (error) {
-      // Codes are a fixed list; anything else is one label, never an error message.
-      this.metrics.countPayment(error instanceof DomainError ? error.code : 'ERROR');
+      // Codes are a fixed list; anything else is one label, never an error message. A claim that lost its race paid nothing and is looked up again.
+      if (!(error instanceof CarriedCommitFailedError)) this.metrics.countPayment(error instanceof DomainError ? error.code : 'ERROR');
       throw error;
     }
   }

@@ -39,6 +39,18 @@ export function retryReason(error: unknown): RetryReason | undefined {
   return atCommit ? 'certification' : 'deadlock';
 }
 
+/**
+ * Why a transaction whose COMMIT was handed to the next one's first round trip (a claim) did not
+ * commit, when another transaction was in the way: its insert met the same key (1062), a deadlock
+ * or certification conflict (1213), a lock wait timeout (1205). Looking again finds the winner.
+ */
+export function lostRaceReason(error: unknown): RetryReason | undefined {
+  const errno = mysqlErrno(error);
+  if (errno === ER_DUP_ENTRY) return 'duplicate_at_commit';
+  if (errno === ER_LOCK_WAIT_TIMEOUT) return 'lock_wait';
+  return errno === ER_LOCK_DEADLOCK ? 'deadlock' : undefined;
+}
+
 /** Socket and protocol failures of mysql2: the server is down, unreachable or went away mid-query. */
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',

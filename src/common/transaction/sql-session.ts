@@ -9,16 +9,12 @@ export interface SqlSession {
   send<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
   /** A write nobody waits for: it goes out with the next `send` or with the COMMIT, in the same round trip. Transactions only. */
   defer(sql: string, params?: unknown[]): void;
-  /**
-   * A read whose answer is needed later: inside a transaction it rides with the next round trip (a
-   * lock taken first, at no cost of its own); awaiting it before then sends it, with whatever is queued.
-   */
-  readAhead<T = unknown>(sql: string, params?: unknown[]): PromiseLike<T>;
   /** TypeORM's manager, once every queued statement has gone out: for what TypeORM builds (relations, entity inserts). */
   orm(): Promise<EntityManager>;
 }
 
-interface Statement {
+/** A statement queued in a transaction, with whoever waits for its result. */
+export interface Statement {
   sql: string;
   params: unknown[];
   settle?: { resolve: (value: unknown) => void; reject: (error: unknown) => void };
@@ -29,6 +25,27 @@ interface DriverConnection {
   format(sql: string, values: unknown[]): string;
   query(sql: string, values: unknown[] | undefined, callback: (error: Error | null, result: unknown) => void): void;
 }
+
+/**
+ * A transaction whose last writes and COMMIT were not sent: they ride with the first round trip
+ * of the next transaction on the same connection (a claim, then the work it guards). `marker`
+ * tells afterwards whether that COMMIT happened when the round trip failed.
+ */
+export interface HandOver {
+  readonly runner: QueryRunner;
+  readonly statements: readonly Statement[];
+  readonly marker: number;
+}
+
+/** The transaction handed over did not commit (the statement that failed was one of its own): nothing of it or of the next one stands. */
+export class CarriedCommitFailedError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`the transaction carried into this one did not commit: ${String(cause)}`);
+  }
+}
+
+/** A session variable set right after a handed-over COMMIT: read back only when that round trip failed. */
+const CARRIED_MARKER = '@payonce_carried_commit';
 
 /**
  * A transaction on one connection that sends its statements in batches: everything queued when a
@@ -42,14 +59,34 @@ export class BatchedTransaction implements SqlSession {
   /** Once anything reached the server, ending early needs a ROLLBACK. */
   private started = false;
   private connection?: DriverConnection;
+  /** How many queued statements at the front are a handed-over transaction's, still unsent. */
+  private carried = 0;
+  private carriedMarker = 0;
 
   constructor(
     private readonly runner: QueryRunner,
     opening: string[],
+    handOver?: HandOver,
   ) {
     this.queue = opening.map((sql) => ({ sql, params: [] }));
+    if (handOver) {
+      const carried = [...handOver.statements, { sql: 'COMMIT', params: [] }, { sql: `SET ${CARRIED_MARKER} = ?`, params: [handOver.marker] }];
+      this.queue.unshift(...carried);
+      this.carried = carried.length;
+      this.carriedMarker = handOver.marker;
+      // The handed-over transaction is open on the connection.
+      this.started = true;
+    }
     // TypeORM's own checks (a pessimistic lock needs a transaction) see the one opened here.
     (runner as { isTransactionActive: boolean }).isTransactionActive = true;
+  }
+
+  /**
+   * Ends this transaction without sending its last writes and COMMIT: they go with the first round
+   * trip of the transaction the hand-over is passed to, on this connection, which it now owns.
+   */
+  handOver(marker: number): HandOver {
+    return { runner: this.runner, statements: this.queue.splice(0), marker };
   }
 
   send<T = unknown>(sql: string, params: unknown[] = []): Promise<T> {
@@ -70,21 +107,6 @@ export class BatchedTransaction implements SqlSession {
     this.queue.push({ sql, params });
   }
 
-  readAhead<T = unknown>(sql: string, params: unknown[] = []): PromiseLike<T> {
-    const statement: Statement = { sql, params };
-    const answer = new Promise<T>((resolve, reject) => (statement.settle = { resolve: resolve as (value: unknown) => void, reject }));
-    // A transaction that ends before anyone reads the answer rejects it: not an unhandled rejection.
-    answer.catch(() => undefined);
-    this.queue.push(statement);
-    return {
-      // Read before any round trip took it along: it goes now.
-      then: (onFulfilled, onRejected) => {
-        if (this.queue.includes(statement)) this.flush().catch(() => undefined);
-        return answer.then(onFulfilled, onRejected);
-      },
-    };
-  }
-
   async orm(): Promise<EntityManager> {
     await this.flush();
     return this.runner.manager;
@@ -95,10 +117,20 @@ export class BatchedTransaction implements SqlSession {
     await this.flush();
   }
 
-  /** Drops what was never sent and rolls back what was; the connection is then safe to release. */
+  /**
+   * Drops what was never sent and rolls back what was; the connection is then safe to release. A
+   * handed-over transaction still unsent commits all the same: it never depended on this one.
+   */
   async rollback(): Promise<void> {
     await this.flushing.catch(() => undefined);
-    for (const statement of this.queue.splice(0)) statement.settle?.reject(new Error('transaction rolled back'));
+    const unsent = this.queue.splice(0);
+    for (const statement of unsent) statement.settle?.reject(new Error('transaction rolled back'));
+    if (this.carried > 0) {
+      const carried = unsent.slice(0, this.carried);
+      this.carried = 0;
+      // Committed, nothing of this transaction reached the server; failed, the ROLLBACK below undoes it.
+      if (await this.execute(carried).then(() => true, () => false)) return;
+    }
     if (this.started) await this.runner.query('ROLLBACK').catch(() => undefined);
   }
 
@@ -117,13 +149,23 @@ export class BatchedTransaction implements SqlSession {
     const batch = this.queue.splice(0);
     if (batch.length === 0) return;
     this.started = true;
+    const carrying = this.carried > 0;
+    this.carried = 0;
     try {
       const results = await this.execute(batch);
       batch.forEach((statement, i) => statement.settle?.resolve(results[i]));
-    } catch (error) {
+    } catch (failure) {
+      // A failed round trip names no statement: the marker set after the carried COMMIT says which side failed.
+      const error = carrying && !(await this.carriedCommitted()) ? new CarriedCommitFailedError(failure) : failure;
       for (const statement of batch) statement.settle?.reject(error);
       throw error;
     }
+  }
+
+  /** Whether the handed-over COMMIT went through; unknown (the connection is gone) reads as yes, so nothing is redone. */
+  private async carriedCommitted(): Promise<boolean> {
+    const rows = (await this.execute([{ sql: `SELECT ${CARRIED_MARKER} AS marker`, params: [] }]).catch(() => undefined)) as [{ marker: unknown }[]] | undefined;
+    return rows === undefined || Number(rows[0][0]?.marker) === this.carriedMarker;
   }
 
   /**

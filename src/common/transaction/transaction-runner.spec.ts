@@ -1,22 +1,32 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
+import { CarriedCommitFailedError, type SqlSession } from './sql-session.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 const mysqlError = (errno: number, sql = 'UPDATE users …') => new QueryFailedError(sql, [], Object.assign(new Error(`errno ${errno}`), { errno }));
 
 /** A DataSource whose connections record every round trip; `fail` decides which round trip throws. */
-function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED') {
+function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED', failStatement: (statement: string) => QueryFailedError | undefined = () => undefined) {
   const roundTrips: string[] = [];
   const format = (sql: string, values: unknown[]) => sql.replace(/\?/g, () => JSON.stringify(values.shift()));
   /** One round trip as the server would answer it; the error is the driver's, as mysql2 raises it. */
+  // What the connection's session variable holds: a statement before a failing one ran, as on a server.
+  let carriedMarker: unknown;
   const roundTrip = (sql: string, params: unknown[] = []) => {
     const text = format(sql, [...params]);
     roundTrips.push(text);
     const error = fail(text);
     if (error) throw error instanceof QueryFailedError ? error.driverError : error;
     const statements = text.split(';\n');
-    const results = statements.map((s) => (s.startsWith('SELECT') ? [{ id: 1 }] : { affectedRows: 1, insertId: 7 }));
+    const results = statements.map((s) => {
+      const failed = failStatement(s);
+      if (failed) throw failed.driverError;
+      const marker = /^SET @payonce_carried_commit = (\d+)$/.exec(s);
+      if (marker) carriedMarker = Number(marker[1]);
+      if (s.startsWith('SELECT @payonce_carried_commit')) return [{ marker: carriedMarker ?? null }];
+      return s.startsWith('SELECT') ? [{ id: 1 }] : { affectedRows: 1, insertId: 7 };
+    });
     return statements.length === 1 ? results[0] : results;
   };
   // mysql2's callback connection, which BatchedTransaction sends to.
@@ -70,46 +80,61 @@ describe('TransactionRunner', () => {
     ]);
   });
 
-  it('sends a read ahead with the next round trip, or on its own when it is awaited first', async () => {
-    const { dataSource, roundTrips } = fakeDataSource();
-    const runner = new TransactionRunner(dataSource);
-    const leases = await runner.runNew(async (session) => {
-      const lease = session.readAhead('SELECT key ? FOR UPDATE', [9]);
-      await session.send('SELECT order ? FOR UPDATE', [1]);
-      session.defer('UPDATE orders SET status = ?', ['PAID']);
-      return lease;
-    });
-    const alone = await runner.runNew(async (session) => {
-      const lease = session.readAhead('SELECT key ? FOR UPDATE', [9]);
-      session.defer('UPDATE users SET balance = ?', [5]);
-      return lease;
-    });
-    expect([leases, alone]).toEqual([[{ id: 1 }], [{ id: 1 }]]);
-    expect(roundTrips).toEqual([
-      'START TRANSACTION;\nSELECT key 9 FOR UPDATE;\nSELECT order 1 FOR UPDATE',
-      'UPDATE orders SET status = "PAID";\nCOMMIT',
-      'START TRANSACTION;\nSELECT key 9 FOR UPDATE;\nUPDATE users SET balance = 5',
-      'COMMIT',
-    ]);
-  });
+  describe('a transaction handed over to the next one on its connection', () => {
+    const claimThen = async (runner: TransactionRunner, then: (session: SqlSession) => Promise<unknown>) => {
+      const { after } = await runner.runHandingOver(
+        async (session) => {
+          await session.send('SELECT key ? FOR UPDATE', [1]);
+          session.defer('INSERT INTO idempotency_keys VALUES (?)', [1]);
+          return 'new';
+        },
+        (outcome) => outcome === 'new',
+      );
+      return runner.runNew(then, { after });
+    };
 
-  it('drops a read ahead that nobody read when the transaction fails, with no unhandled rejection', async () => {
-    const { dataSource, roundTrips } = fakeDataSource();
-    const unhandled = jest.fn();
-    process.on('unhandledRejection', unhandled);
-    try {
-      await expect(
-        new TransactionRunner(dataSource).runNew(async (session) => {
-          session.readAhead('SELECT key ? FOR UPDATE', [9]);
-          throw new Error('the handler failed');
-        }),
-      ).rejects.toThrow('the handler failed');
-      await new Promise((resolve) => setImmediate(resolve));
-    } finally {
-      process.off('unhandledRejection', unhandled);
-    }
-    expect(unhandled).not.toHaveBeenCalled();
-    expect(roundTrips).toEqual([]);
+    it('sends its insert and COMMIT with the next transaction\'s first round trip, on the same connection', async () => {
+      const { dataSource, roundTrips, createQueryRunner } = fakeDataSource();
+      const runner = new TransactionRunner(dataSource);
+      await claimThen(runner, async (session) => {
+        await session.send('SELECT order ? FOR UPDATE', [2]);
+        session.defer('UPDATE orders SET status = ?', ['PAID']);
+      });
+      expect(roundTrips).toEqual([
+        'START TRANSACTION;\nSELECT key 1 FOR UPDATE',
+        'INSERT INTO idempotency_keys VALUES (1);\nCOMMIT;\nSET @payonce_carried_commit = 1;\nSTART TRANSACTION;\nSELECT order 2 FOR UPDATE',
+        'UPDATE orders SET status = "PAID";\nCOMMIT',
+      ]);
+      expect(createQueryRunner).toHaveBeenCalledTimes(1);
+    });
+
+    it('fails with CarriedCommitFailedError, rolled back and not retried, when its own statement failed', async () => {
+      const duplicate = mysqlError(1062, 'INSERT INTO idempotency_keys');
+      const { dataSource, roundTrips, createQueryRunner } = fakeDataSource(undefined, undefined, (statement) => (statement.startsWith('INSERT INTO idempotency_keys') ? duplicate : undefined));
+      const runner = new TransactionRunner(dataSource);
+      const failed = await claimThen(runner, (session) => session.send('SELECT order ? FOR UPDATE', [2])).catch((error: unknown) => error);
+      expect(failed).toBeInstanceOf(CarriedCommitFailedError);
+      expect((failed as CarriedCommitFailedError).cause).toMatchObject({ driverError: duplicate.driverError });
+      expect(runner.countLostRace((failed as CarriedCommitFailedError).cause)).toBe(true);
+      expect(roundTrips.slice(2)).toEqual(['SELECT @payonce_carried_commit AS marker', 'ROLLBACK']);
+      expect(createQueryRunner).toHaveBeenCalledTimes(1);
+    });
+
+    it('is a plain failure of the next transaction, retried afresh, when the carried COMMIT went through', async () => {
+      let deadlocks = 0;
+      const { dataSource, roundTrips, createQueryRunner } = fakeDataSource(undefined, undefined, (statement) => (statement.startsWith('SELECT order') && deadlocks++ === 0 ? mysqlError(1213) : undefined));
+      const runner = new TransactionRunner(dataSource);
+      await expect(claimThen(runner, (session) => session.send('SELECT order ? FOR UPDATE', [2]))).resolves.toEqual([{ id: 1 }]);
+      expect(roundTrips.slice(2)).toEqual(['SELECT @payonce_carried_commit AS marker', 'ROLLBACK', 'START TRANSACTION;\nSELECT order 2 FOR UPDATE', 'COMMIT']);
+      expect(createQueryRunner).toHaveBeenCalledTimes(2);
+      expect(runner.retries.deadlock).toBe(1);
+    });
+
+    it('still commits when the next transaction fails before sending anything', async () => {
+      const { dataSource, roundTrips } = fakeDataSource();
+      await expect(claimThen(new TransactionRunner(dataSource), async () => Promise.reject(new Error('business rule')))).rejects.toThrow('business rule');
+      expect(roundTrips.slice(1)).toEqual(['INSERT INTO idempotency_keys VALUES (1);\nCOMMIT;\nSET @payonce_carried_commit = 1']);
+    });
   });
 
   it('runs the whole transaction again after a deadlock or a lock wait timeout, on a new connection', async () => {

@@ -2,8 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { logFieldsOf, NO_REQUEST, type RequestContext } from '../context/index.js';
 import { DatabaseBusyError } from '../errors/index.js';
-import { retryReason, type RetryReason } from './mysql-errors.js';
-import { BatchedTransaction, type SqlSession } from './sql-session.js';
+import { lostRaceReason, retryReason, type RetryReason } from './mysql-errors.js';
+import { BatchedTransaction, type HandOver, type SqlSession } from './sql-session.js';
 
 const MAX_ATTEMPTS = 3;
 /** How each reason reads in a log line. */
@@ -19,6 +19,8 @@ export interface RunOptions {
   isolation?: IsolationLevel;
   /** The request the transaction serves: its retry warnings carry the request id. */
   context?: RequestContext;
+  /** A transaction handed over by runHandingOver: its COMMIT rides with this one's first round trip, on its connection. */
+  after?: HandOver;
 }
 
 /**
@@ -33,18 +35,17 @@ export class TransactionRunner {
   /** Outside any transaction: each statement on its own pooled connection. */
   readonly pool: SqlSession;
   private serverDefaultIsolation?: Promise<string>;
+  /** Numbers each hand-over, so its marker on the connection is its own. */
+  private handOvers = 0;
   /** Transactions run again, by why: plain counts that /metrics copies in when it is read. */
   readonly retries: Record<RetryReason, number> = { deadlock: 0, lock_wait: 0, certification: 0, duplicate_at_commit: 0 };
 
   constructor(private readonly dataSource: DataSource) {
-    const query = <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params);
     this.pool = {
-      send: query,
+      send: <T>(sql: string, params?: unknown[]) => this.dataSource.query<T>(sql, params),
       defer: () => {
         throw new Error('defer() queues a write for a COMMIT: call it inside TransactionRunner.run');
       },
-      // Outside a transaction there is no round trip to ride with.
-      readAhead: query,
       orm: async () => this.dataSource.manager,
     };
   }
@@ -65,15 +66,39 @@ export class TransactionRunner {
    * COMMIT with its last writes. Without an
    * isolation level it runs at the server's default; naming one that differs costs nothing extra.
    */
-  async runNew<T>(work: (session: SqlSession) => Promise<T>, { isolation, context = NO_REQUEST }: RunOptions = {}): Promise<T> {
+  async runNew<T>(work: (session: SqlSession) => Promise<T>, options: RunOptions = {}): Promise<T> {
+    return (await this.attempt(work, () => false, options)).result;
+  }
+
+  /**
+   * runNew, except that when `handOver(result)` says so the transaction's last writes and COMMIT
+   * are not sent: they ride with the first round trip of the transaction that gets `after` (runNew's
+   * option), on the same connection, which the hand-over holds until then. That transaction fails
+   * with CarriedCommitFailedError when this COMMIT is what failed.
+   */
+  runHandingOver<T>(work: (session: SqlSession) => Promise<T>, handOver: (result: T) => boolean, options: RunOptions = {}): Promise<{ result: T; after?: HandOver }> {
+    return this.attempt(work, handOver, options);
+  }
+
+  private async attempt<T>(
+    work: (session: SqlSession) => Promise<T>,
+    handOver: (result: T) => boolean,
+    { isolation, context = NO_REQUEST, after }: RunOptions,
+  ): Promise<{ result: T; after?: HandOver }> {
     const setIsolation = isolation !== undefined && (await this.defaultIsolation()) !== isolation;
     const opening = setIsolation ? [`SET TRANSACTION ISOLATION LEVEL ${isolation}`, 'START TRANSACTION'] : ['START TRANSACTION'];
     for (let attempt = 1; ; attempt++) {
-      const transaction = new BatchedTransaction(this.dataSource.createQueryRunner(), opening);
+      // Only the first attempt follows the handed-over transaction: a rerun finds it committed.
+      const transaction = attempt === 1 && after ? new BatchedTransaction(after.runner, opening, after) : new BatchedTransaction(this.dataSource.createQueryRunner(), opening);
+      let handedOver = false;
       try {
         const result = await work(transaction);
+        if (handOver(result)) {
+          handedOver = true;
+          return { result, after: transaction.handOver(++this.handOvers) };
+        }
         await transaction.commit();
-        return result;
+        return { result };
       } catch (error) {
         await transaction.rollback();
         const reason = retryReason(error);
@@ -88,9 +113,19 @@ export class TransactionRunner {
         this.logger[level]({ msg: `transaction hit ${DESCRIBED[reason]}, attempt ${attempt} of ${MAX_ATTEMPTS}; retrying`, ...logFieldsOf(context) });
         await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       } finally {
-        await transaction.release();
+        if (!handedOver) await transaction.release();
       }
     }
+  }
+
+  /**
+   * For a CarriedCommitFailedError's cause: true (and counted with the retries) when another
+   * transaction was in the way, so the handed-over work is worth doing again from its start.
+   */
+  countLostRace(error: unknown): boolean {
+    const reason = lostRaceReason(error);
+    if (reason !== undefined) this.retries[reason]++;
+    return reason !== undefined;
   }
 
   /** The server's default isolation ("READ COMMITTED"), read once: where it is the one asked for, no SET is sent. */
