@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '../common/transaction/index.js';
 import { IDEMPOTENCY_OUTCOMES } from '../idempotency/idempotency-outcome.js';
 import { IdempotencyService } from '../idempotency/idempotency.service.js';
+import { RequestDurations } from './request-durations.js';
 
 /** Seconds; few buckets, so a scrape stays small: a payment takes milliseconds, a stuck one seconds. */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -17,8 +18,6 @@ interface MysqlPoolInternals {
   _connectionQueue: { length: number };
 }
 
-type Child = { observe(seconds: number): void };
-
 /**
  * Every metric /metrics exports, in a registry of this app's own (two apps in one process, as the
  * tests make, do not collide). No label takes an unbounded value: routes are patterns, outcomes
@@ -27,15 +26,12 @@ type Child = { observe(seconds: number): void };
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requestDuration = new Histogram({
-    name: 'payonce_http_request_duration_seconds',
-    help: 'Time to answer a request, by method, route pattern (or "unmatched") and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: DURATION_BUCKETS,
-    registers: [this.registry],
-  });
-  /** method → route → status → histogram child, so an observation allocates no labels object. */
-  private readonly durationChildren = new Map<string, Map<string, Map<number, Child>>>();
+  private readonly requestDurations = new RequestDurations(
+    'payonce_http_request_duration_seconds',
+    'Time to answer a request, by method, route pattern (or "unmatched") and status',
+    DURATION_BUCKETS,
+    this.registry,
+  );
   private readonly idempotencyOutcomes = new Counter({
     name: 'payonce_idempotency_requests_total',
     help: 'Requests with an Idempotency-Key by what the key led to (each request once, by its last outcome)',
@@ -67,7 +63,7 @@ export class MetricsService {
 
   /** Called once per answered request, 404s and 401s included. */
   observeRequest(request: FastifyRequest, reply: FastifyReply, route: string): void {
-    this.durationChild(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
+    this.requestDurations.seriesFor(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
     if (request.idempotency) this.outcomeChildren.get(request.idempotency.outcome)!.inc();
   }
 
@@ -88,16 +84,6 @@ export class MetricsService {
   /** The Prometheus text of every metric. */
   scrape(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  private durationChild(method: string, route: string, status: number): Child {
-    let byRoute = this.durationChildren.get(method);
-    if (!byRoute) this.durationChildren.set(method, (byRoute = new Map()));
-    let byStatus = byRoute.get(route);
-    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
-    let child = byStatus.get(status);
-    if (!child) byStatus.set(status, (child = this.requestDuration.labels(method, route, String(status))));
-    return child;
   }
 
   private registerReplayCache(idempotency: IdempotencyService): void {
