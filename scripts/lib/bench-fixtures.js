@@ -45,3 +45,24 @@ export async function createPayableOrders(pool, { accountId, count, users, amoun
   }
   return orders;
 }
+
+/**
+ * Waits until InnoDB has purged the old row versions the phases before left (its history list
+ * length, a status variable on MariaDB and MySQL 8.0.35+), so that a latency phase measures the
+ * service and not the database's clean-up of another phase's writes. Where the server does not
+ * report it, it does not wait. Returns what it saw and how long it waited.
+ */
+export async function quietDatabase(pool, { below = 1000, timeoutMs = 30_000 } = {}) {
+  const started = Date.now();
+  const historyLength = async () => {
+    const [rows] = await pool.query("SHOW GLOBAL STATUS LIKE 'Innodb_history_list_length'");
+    return Number(rows[0]?.Value ?? 0);
+  };
+  const before = await historyLength();
+  let now = before;
+  while (now >= below && Date.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    now = await historyLength();
+  }
+  return { before, after: now, waitedMs: Date.now() - started };
+}
