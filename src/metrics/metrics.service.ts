@@ -23,6 +23,10 @@ interface MysqlPoolInternals {
  * tests make, do not collide). No label takes an unbounded value: routes are patterns, outcomes
  * and codes come from fixed lists, and nothing carries a key, an id or an account.
  */
+function increment(counts: Map<string, number>, label: string): void {
+  counts.set(label, (counts.get(label) ?? 0) + 1);
+}
+
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
@@ -32,19 +36,9 @@ export class MetricsService {
     DURATION_BUCKETS,
     this.registry,
   );
-  private readonly idempotencyOutcomes = new Counter({
-    name: 'payonce_idempotency_requests_total',
-    help: 'Requests with an Idempotency-Key by what the key led to (each request once, by its last outcome)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
-  private readonly outcomeChildren = new Map(IDEMPOTENCY_OUTCOMES.map((outcome) => [outcome, this.idempotencyOutcomes.labels(outcome)]));
-  private readonly payments = new Counter({
-    name: 'payonce_payments_total',
-    help: 'Payments decided (replays excluded), by outcome: COMPLETED or the business error code',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  // Plain counts, copied into their counters when /metrics is read: a prom-client counter with labels hashes them on every inc.
+  private readonly outcomeCounts = new Map<string, number>(IDEMPOTENCY_OUTCOMES.map((outcome) => [outcome, 0]));
+  private readonly paymentCounts = new Map<string, number>([['COMPLETED', 0]]);
   private readonly purgedKeys = new Counter({ name: 'payonce_idempotency_keys_purged_total', help: 'Expired idempotency keys deleted', registers: [this.registry] });
   private readonly reapedKeys = new Counter({
     name: 'payonce_idempotency_keys_reaped_total',
@@ -54,8 +48,8 @@ export class MetricsService {
 
   constructor(dataSource: DataSource, idempotency: IdempotencyService, transactions: TransactionRunner) {
     collectDefaultMetrics({ register: this.registry });
-    for (const outcome of IDEMPOTENCY_OUTCOMES) this.idempotencyOutcomes.inc({ outcome }, 0);
-    this.payments.inc({ outcome: 'COMPLETED' }, 0);
+    this.countedBy('payonce_idempotency_requests_total', 'Requests with an Idempotency-Key by what the key led to (each request once, by its last outcome)', 'outcome', () => this.outcomeCounts);
+    this.countedBy('payonce_payments_total', 'Payments decided (replays excluded), by outcome: COMPLETED or the business error code', 'outcome', () => this.paymentCounts);
     this.registerReplayCache(idempotency);
     this.registerPool(dataSource);
     this.registerTransactionRetries(transactions);
@@ -64,12 +58,12 @@ export class MetricsService {
   /** Called once per answered request, 404s and 401s included. */
   observeRequest(request: FastifyRequest, reply: FastifyReply, route: string): void {
     this.requestDurations.seriesFor(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
-    if (request.idempotency) this.outcomeChildren.get(request.idempotency.outcome)!.inc();
+    if (request.idempotency) increment(this.outcomeCounts, request.idempotency.outcome);
   }
 
   /** A payment that ran (not a replay): COMPLETED, or the code of the business error that answered it. */
   countPayment(outcome: string): void {
-    this.payments.inc({ outcome });
+    increment(this.paymentCounts, outcome);
   }
 
   countPurgedKeys(count: number): void {
@@ -84,6 +78,20 @@ export class MetricsService {
   /** The Prometheus text of every metric. */
   scrape(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** A counter by one label whose values are plain counts kept elsewhere, read when /metrics is. */
+  private countedBy(name: string, help: string, label: string, counts: () => Iterable<[string, number]>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [value, count] of counts()) this.inc({ [label]: value }, count);
+      },
+    });
   }
 
   private registerReplayCache(idempotency: IdempotencyService): void {
@@ -120,16 +128,12 @@ export class MetricsService {
   }
 
   private registerTransactionRetries(transactions: TransactionRunner): void {
-    new Counter({
-      name: 'payonce_db_transaction_retries_total',
-      help: 'Transactions run again, by reason: deadlock, lock_wait, certification (a Galera conflict at COMMIT) or duplicate_at_commit',
-      labelNames: ['reason'] as const,
-      registers: [this.registry],
-      collect() {
-        this.reset();
-        for (const [reason, count] of Object.entries(transactions.retries)) this.inc({ reason }, count);
-      },
-    });
+    this.countedBy(
+      'payonce_db_transaction_retries_total',
+      'Transactions run again, by reason: deadlock, lock_wait, certification (a Galera conflict at COMMIT) or duplicate_at_commit',
+      'reason',
+      () => Object.entries(transactions.retries),
+    );
   }
 
   private registerPool(dataSource: DataSource): void {
