@@ -304,6 +304,12 @@ async function newPaymentPhases(targets) {
       `p99 ${half.latency.p99.toFixed(1)} ms (target p99 < 20 ms); ${half.failed} failed, ${half.late} sent over 5 ms late; ` +
       `started once InnoDB's history list was ${purge.after} (${purge.before} after the raw phase, ${(purge.waitedMs / 1000).toFixed(1)} s)`,
   );
+  const { bursts } = half;
+  if (bursts.worst)
+    note(
+      `              answers over 15 ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
+        `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
+    );
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   return { keys, http, raw, half };
 }

@@ -55,15 +55,34 @@ export async function closedLoop({ workers, durationMs, step }) {
 }
 
 /**
+ * When slow answers came: `answers` as { at, ms, late } (sent at `at` ms into the phase, answered
+ * in `ms`, sent `late` ms after its moment), grouped into bursts of slow ones (over `slowMs`) less
+ * than `gapMs` apart. Returns how many bursts, the median time between their starts, and the
+ * worst one (its start, its slowest answer, and how late the driver itself sent in it).
+ */
+export function slowBursts(answers, { slowMs = 15, gapMs = 100 } = {}) {
+  const bursts = [];
+  for (const answer of [...answers].filter((a) => a.ms > slowMs).sort((a, b) => a.at - b.at)) {
+    const last = bursts.at(-1);
+    if (last && answer.at - last.end < gapMs) Object.assign(last, { end: answer.at, count: last.count + 1, worstMs: Math.max(last.worstMs, answer.ms), lateMs: Math.max(last.lateMs, answer.late) });
+    else bursts.push({ at: answer.at, end: answer.at, count: 1, worstMs: answer.ms, lateMs: answer.late });
+  }
+  const intervals = bursts.slice(1).map((burst, i) => burst.at - bursts[i].at).sort((a, b) => a - b);
+  const worst = bursts.reduce((a, b) => (b.worstMs > (a?.worstMs ?? -1) ? b : a), undefined);
+  return { count: bursts.length, medianIntervalMs: intervals.length ? intervals[Math.floor(intervals.length / 2)] : undefined, worst };
+}
+
+/**
  * Open loop: starts `send(i)` at evenly spaced moments, `rate` per second for `durationMs`,
  * whether or not earlier ones have answered, so latency includes queueing but no bursts of the
  * driver's own making. With `warmupMs`, the same evenly spaced sends begin that much earlier and
  * those first ones are not counted (`send(i)` runs for i below rate * (warmupMs + durationMs) / 1000,
- * the first rate * warmupMs / 1000 of them unmeasured). Returns { sent, failed, late, rate, latency }: `late` counts sends
- * that went out more than 5 ms after their moment.
+ * the first rate * warmupMs / 1000 of them unmeasured). Returns { sent, failed, late, rate, latency, bursts }: `late` counts sends
+ * that went out more than 5 ms after their moment, `bursts` is slowBursts of the measured answers.
  */
 export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
   const latencies = [];
+  const answers = [];
   const pending = [];
   let failed = 0;
   let late = 0;
@@ -85,14 +104,19 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
     if (t0 - due > 5) late++;
     pending.push(
       send(i).then(
-        (ok) => (ok ? latencies.push(performance.now() - t0) : failed++),
+        (ok) => {
+          if (!ok) return failed++;
+          const ms = performance.now() - t0;
+          latencies.push(ms);
+          answers.push({ at: due - started, ms, late: t0 - due });
+        },
         () => failed++,
       ),
     );
   }
   await Promise.all([...lead, ...pending]);
   const seconds = (performance.now() - started) / 1000;
-  return { sent: total, failed, late, rate: latencies.length / seconds, latency: summarize(latencies) };
+  return { sent: total, failed, late, rate: latencies.length / seconds, latency: summarize(latencies), bursts: slowBursts(answers) };
 }
 
 /**

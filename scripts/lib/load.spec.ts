@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openLoop, openLoopHttp } from './load.js';
+import { openLoop, openLoopHttp, slowBursts } from './load.js';
 
 describe('openLoop', () => {
   it('sends the warm-up first at the same spacing and counts only what follows it', async () => {
@@ -21,6 +21,25 @@ describe('openLoop', () => {
     // Evenly spaced: 60 sends at 200/s span about 295 ms, with no pause after the warm-up.
     expect(sentAt[59] - sentAt[0]).toBeGreaterThan(280);
     expect(sentAt[59] - sentAt[0]).toBeLessThan(400);
+  });
+});
+
+describe('slowBursts', () => {
+  it('groups slow answers sent close together, and names the worst burst and how late the driver was in it', () => {
+    const fast = Array.from({ length: 100 }, (_, i) => ({ at: i * 40, ms: 2, late: 0 }));
+    const slow = [
+      { at: 1000, ms: 18, late: 0 },
+      { at: 1040, ms: 22, late: 1 },
+      { at: 2050, ms: 60, late: 9 },
+      { at: 2100, ms: 30, late: 2 },
+      { at: 3100, ms: 16, late: 0 },
+    ];
+    expect(slowBursts([...fast, ...slow])).toEqual({
+      count: 3,
+      medianIntervalMs: 1050,
+      worst: { at: 2050, end: 2100, count: 2, worstMs: 60, lateMs: 9 },
+    });
+    expect(slowBursts(fast)).toEqual({ count: 0, medianIntervalMs: undefined, worst: undefined });
   });
 });
 
