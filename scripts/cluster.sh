@@ -85,6 +85,8 @@ collation-server=utf8mb4_unicode_ci
 max-connections=300
 innodb-buffer-pool-size=128M
 innodb-flush-log-at-trx-commit=2
+# Three nodes and their apps on one small machine: one purge thread each (see db.sh).
+innodb-purge-threads=1
 transaction-isolation=READ-COMMITTED
 # What Galera requires: row events, InnoDB, interleaved auto-increment locks.
 binlog-format=ROW

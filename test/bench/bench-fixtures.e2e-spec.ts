@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { runAudit } from '../../scripts/lib/audit-checks.js';
-import { createPayableOrders } from '../../scripts/lib/bench-fixtures.js';
+import { createPayableOrders, quietDatabase } from '../../scripts/lib/bench-fixtures.js';
 import { connectionOptions } from '../../scripts/lib/db-config.js';
 import { ledgerOf, newKey, pay } from '../factories/index.js';
 import { startTestApp, type TestApp } from '../setup/test-app.js';
@@ -45,5 +45,15 @@ describe("the bench's fixtures", () => {
     await pay(t, newKey(), { orderId: first.orderId, userId: first.userId }).expect(200);
     expect(await ledgerOf(t, first.userId)).toMatchObject({ payments: 1, balance: 2 * 9000 });
     expect((await runAudit(connection)).filter((check: { violations: number }) => check.violations > 0)).toEqual([]);
+  });
+
+  it("waits for the server's purge and page write-back as the server reports them, and no longer than it is told", async () => {
+    const settled = await quietDatabase(connection, { historyBelow: Number.MAX_SAFE_INTEGER, dirtyPagesBelow: Number.MAX_SAFE_INTEGER });
+    expect(settled.waitedMs).toBeLessThan(1000);
+    expect(Number.isInteger(settled.after.history) && Number.isInteger(settled.after.dirtyPages)).toBe(true);
+    // Nothing is ever below zero: it waits out its bound.
+    const bounded = await quietDatabase(connection, { historyBelow: 0, dirtyPagesBelow: 0, timeoutMs: 600 });
+    expect(bounded.waitedMs).toBeGreaterThanOrEqual(600);
+    expect(bounded.waitedMs).toBeLessThan(2000);
   });
 });
