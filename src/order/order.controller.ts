@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/access.decorators.js';
-import { CurrentCaller, type Caller } from '../auth/caller.js';
-import { CurrentContext, type RequestContext } from '../common/context/index.js';
+import { callOf } from '../auth/caller.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
 import { ParseIdPipe } from '../common/validation/index.js';
@@ -24,7 +24,8 @@ export class OrderController {
   @ApiSuccess(201, OrderResponse, 'The new PENDING order', { replayable: true })
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 413, 415)
-  async create(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
+  async create(@Req() request: FastifyRequest, @Body() dto: CreateOrderDto): Promise<OrderResponse> {
+    const { caller, context } = callOf(request);
     return OrderResponse.of(await this.orders.create(context, caller, dto));
   }
 
@@ -34,7 +35,8 @@ export class OrderController {
   @ApiSuccess(200, OrderResponse, 'The order')
   @ApiError(404, 'ORDER_NOT_FOUND', 'Order 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
+  async get(@Req() request: FastifyRequest, @Param('id', ParseIdPipe) id: number): Promise<OrderResponse> {
+    const { caller, context } = callOf(request);
     return OrderResponse.of(await this.orders.get(context, caller, id));
   }
 }

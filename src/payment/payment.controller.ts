@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { Authenticated } from '../auth/access.decorators.js';
-import { CurrentCaller, type Caller } from '../auth/caller.js';
-import { CurrentContext, type RequestContext } from '../common/context/index.js';
+import { callOf } from '../auth/caller.js';
 import { DomainError } from '../common/errors/index.js';
 import { CarriedCommitFailedError } from '../common/transaction/index.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
@@ -36,7 +36,8 @@ export class PaymentController {
   @ApiError(409, 'ORDER_ALREADY_PAID', 'The order was already paid under another key')
   @ApiError(422, 'INSUFFICIENT_BALANCE', 'The balance is lower than the order total')
   @ApiErrorResponses(400, 413, 415)
-  async pay(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
+  async pay(@Req() request: FastifyRequest, @Body() dto: CreatePaymentDto): Promise<PaymentResponse> {
+    const { caller, context } = callOf(request);
     try {
       const payment = await this.payments.pay(context, caller, dto.orderId, dto.userId);
       this.metrics.countPayment(payment.status);
@@ -54,7 +55,8 @@ export class PaymentController {
   @ApiSuccess(200, PaymentResponse, 'The payment')
   @ApiError(404, 'PAYMENT_NOT_FOUND', 'The payment does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
+  async get(@Req() request: FastifyRequest, @Param('id', ParseIdPipe) id: number): Promise<PaymentResponse> {
+    const { caller, context } = callOf(request);
     return PaymentResponse.of(await this.payments.get(context, caller, id));
   }
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
 import { ApiKeyOnly, Authenticated } from '../auth/access.decorators.js';
-import { CurrentCaller, type Caller } from '../auth/caller.js';
-import { CurrentContext, type RequestContext } from '../common/context/index.js';
+import { callOf } from '../auth/caller.js';
 import { UserTokenService } from '../auth/user-token.service.js';
 import { ApiError, ApiErrorResponses } from '../common/http/api-error-responses.decorator.js';
 import { ApiJsonBody, ApiSuccess } from '../common/http/api-examples.decorator.js';
@@ -29,7 +29,8 @@ export class UserController {
   @ApiJsonBody(CreateUserDto)
   @ApiSuccess(201, UserResponse, 'The new user')
   @ApiErrorResponses(400, 413, 415)
-  async create(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Body() dto: CreateUserDto): Promise<UserResponse> {
+  async create(@Req() request: FastifyRequest, @Body() dto: CreateUserDto): Promise<UserResponse> {
+    const { caller, context } = callOf(request);
     return UserResponse.of(await this.users.create(context, caller, dto.name));
   }
 
@@ -39,7 +40,8 @@ export class UserController {
   @ApiSuccess(200, UserResponse, 'The user')
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async get(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
+  async get(@Req() request: FastifyRequest, @Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
+    const { caller, context } = callOf(request);
     return UserResponse.of(await this.users.get(context, caller, id));
   }
 
@@ -52,7 +54,8 @@ export class UserController {
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiError(422, 'BALANCE_LIMIT_EXCEEDED', 'A balance may not exceed 1000000000000000')
   @ApiErrorResponses(400, 413, 414, 415)
-  async charge(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
+  async charge(@Req() request: FastifyRequest, @Param('id', ParseIdPipe) id: number, @Body() dto: ChargeBalanceDto): Promise<BalanceResponse> {
+    const { caller, context } = callOf(request);
     const user = await this.users.charge(context, caller, id, dto.amount);
     return { userId: user.id, balance: user.balance };
   }
@@ -67,7 +70,8 @@ export class UserController {
   @ApiSuccess(201, UserTokenResponse, 'A token for Authorization: Bearer <token>, valid until expiresAt')
   @ApiError(404, 'USER_NOT_FOUND', 'User 42 does not exist')
   @ApiErrorResponses(400, 414)
-  async mintToken(@CurrentContext() context: RequestContext, @CurrentCaller() caller: Caller, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
+  async mintToken(@Req() request: FastifyRequest, @Param('id', ParseIdPipe) id: number): Promise<UserTokenResponse> {
+    const { caller, context } = callOf(request);
     const user = await this.users.get(context, caller, id);
     return this.tokens.mint(user.accountId, user.id);
   }

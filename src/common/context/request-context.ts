@@ -1,4 +1,3 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -31,9 +30,6 @@ declare module 'fastify' {
 export function logFieldsOf(context: RequestContext | null | undefined): { requestId?: string; accountId?: number } {
   return context?.requestId === undefined ? {} : { requestId: context.requestId, accountId: context.accountId };
 }
-
-/** The context of the current request, made when it arrived. */
-export const CurrentContext = createParamDecorator((_data: unknown, context: ExecutionContext): RequestContext => context.switchToHttp().getRequest<FastifyRequest>().context);
 
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
