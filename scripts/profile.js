@@ -17,7 +17,7 @@ const accountId = Number(row.account_id);
 const port = await freePort();
 const dir = `.data/prof/${workload}-${logLevel}-${Date.now()}`;
 const prof = process.env.NOPROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-const child = spawn(process.execPath, [...prof, 'dist/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.APP_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...prof, process.env.APP_MAIN ?? 'dist/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
 await waitUntilLive(url);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
@@ -32,7 +32,7 @@ if (workload === 'live') {
   result = await cannon({ targets: [url], connections: 64, durationSec: Number(seconds), request: (i) => payReq(keys[i % keys.length][0], keys[i % keys.length][1]) });
 } else {
   const orders = await createPayableOrders(pool, { accountId, count: 2000 * Number(seconds), users: 2000, amount: 100, tag: `prof-${Date.now()}` });
-  result = await cannon({ targets: [url], connections: 32, durationSec: Number(seconds), request: (i) => payReq(orders[i % orders.length], randomUUID()) });
+  result = await cannon({ targets: [url], connections: 32, durationSec: Number(seconds), overallRate: process.env.RATE ? Number(process.env.RATE) : undefined, request: (i) => payReq(orders[i % orders.length], randomUUID()) });
 }
 console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99}`);
 child.kill('SIGTERM');

@@ -2,6 +2,7 @@ import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@ne
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidatorOptions } from 'class-validator';
 import { ValidationFailedError } from '../errors/index.js';
+import { CompiledChecks } from './compiled-checks.js';
 
 /** Largest id we accept: ids stay exact as JavaScript numbers. */
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
@@ -11,6 +12,9 @@ export const MAX_ID = Number.MAX_SAFE_INTEGER;
  * `Number(text)` before ParseIdPipe sees it, and `0x10`, `01` or `1e3` would name a record.
  */
 class BodyValidationPipe extends ValidationPipe {
+  /** Each DTO class's compiled checks (null: it has none), made at its first body. */
+  private readonly compiled = new Map<Function, CompiledChecks | null>();
+
   protected override transformPrimitive(value: unknown): unknown {
     return value;
   }
@@ -33,6 +37,8 @@ class BodyValidationPipe extends ValidationPipe {
     if (!metatype || !this.toValidate(metadata)) return value as Promise<unknown>;
     if (metadata.type !== 'body' || !isJsonObject(value)) return super.transform(value, metadata);
     this.stripProtoKeys(value);
+    const accepted = this.compiledChecksOf(metatype)?.accept(value);
+    if (accepted) return accepted as Promise<object>;
     const entity = plainToInstance(metatype, value, this.transformOptions) as object;
     if (entity.constructor !== metatype) return super.transform(value, metadata);
     const errors = validateSync(entity, { ...this.validatorOptions, validationError: { target: false, ...this.validatorOptions.validationError } });
@@ -41,6 +47,15 @@ class BodyValidationPipe extends ValidationPipe {
       throw this.exceptionFactory(errors);
     }
     return entity as unknown as Promise<object>;
+  }
+
+  private compiledChecksOf(metatype: Function): CompiledChecks | undefined {
+    let checks = this.compiled.get(metatype);
+    if (checks === undefined) {
+      checks = CompiledChecks.of(metatype as new () => object, this.transformOptions) ?? null;
+      this.compiled.set(metatype, checks);
+    }
+    return checks ?? undefined;
   }
 }
 
