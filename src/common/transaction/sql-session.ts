@@ -1,4 +1,5 @@
 import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
+import { StatementTemplates, type Escaping } from './statement-templates.js';
 
 /**
  * How a repository reaches the database, the one way for all of them: inside a transaction the
@@ -21,10 +22,12 @@ export interface Statement {
 }
 
 /** The part of mysql2's (callback) connection used here: its own escaping, and a query. */
-interface DriverConnection {
-  format(sql: string, values: unknown[]): string;
+interface DriverConnection extends Escaping {
   query(sql: string, values: unknown[] | undefined, callback: (error: Error | null, result: unknown) => void): void;
 }
+
+/** Every transaction's statements are the same few texts: their placeholders are found once for all. */
+const templates = new StatementTemplates();
 
 /**
  * A transaction whose last writes and COMMIT were not sent: they ride with the first round trip
@@ -176,13 +179,12 @@ export class BatchedTransaction implements SqlSession {
   private async execute(batch: Statement[]): Promise<unknown[]> {
     this.connection ??= (await this.runner.connect()) as DriverConnection;
     const connection = this.connection;
-    const single = batch.length === 1;
-    const sql = single ? batch[0].sql : batch.map((statement) => connection.format(statement.sql, statement.params)).join(';\n');
-    const params = single ? batch[0].params : undefined;
-    this.runner.connection.logger.logQuery(sql, params, this.runner);
+    // Formatted here, values and all, so the driver has nothing left to format.
+    const sql = batch.map((statement) => templates.format(connection, statement.sql, statement.params)).join(';\n');
+    this.runner.connection.logger.logQuery(sql, undefined, this.runner);
     const result = await new Promise<unknown>((resolve, reject) =>
-      connection.query(sql, params, (error, rows) => (error ? reject(new QueryFailedError(sql, params, error)) : resolve(rows))),
+      connection.query(sql, undefined, (error, rows) => (error ? reject(new QueryFailedError(sql, undefined, error)) : resolve(rows))),
     );
-    return single ? [result] : (result as unknown[]);
+    return batch.length === 1 ? [result] : (result as unknown[]);
   }
 }
