@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../common/sha256.js';
 
 /** Every API key starts with this, so a leaked key is recognisable (secret scanners, logs). */
 export const API_KEY_PREFIX = 'po_sk_';
@@ -25,7 +26,7 @@ export function looksLikeApiKey(credential: string): boolean {
 
 /** SHA-256, hex: what api_keys.key_hash holds. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex');
+  return sha256Hex(key);
 }
 
 export function displayPrefix(key: string): string {

@@ -4,8 +4,8 @@ import { StatementTemplates, type Escaping } from './statement-templates.js';
 
 /** The driver's own formatting, as a connection with the default settings does it. */
 const driver: Escaping = {
-  format: (sql, values) => mysql.format(sql, values),
-  escape: (value) => mysql.escape(value),
+  format: (sql, values) => mysql.format(sql, values as never),
+  escape: (value) => mysql.escape(value as never),
 };
 
 const VALUES: unknown[] = [
