@@ -1,15 +1,19 @@
-// node scripts/profile.js <live|replay|pay> [LOG_LEVEL]  (run from the worktree root)
+// node scripts/profile.js <live|replay|pay> [LOG_LEVEL] [seconds]  (run from the worktree root), on the test database
+//   NOPROF=1: no CPU profile, the rate and CPU per request only; APP_MAIN: another build (a copy of dist/
+//   under the project, for A/B runs); APP_NODE_FLAGS: node flags for the app; RATE: pay at that rate.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { createPayableOrders } from './lib/bench-fixtures.js';
-import { connectionOptions, loadDotEnv } from './lib/db-config.js';
-import { waitUntilLive } from './lib/app-process.js';
+import { connectionOptions, loadDotEnv, testDatabaseName } from './lib/db-config.js';
+import { SERVICE_ARGS, waitUntilLive } from './lib/app-process.js';
 import { cannon, freePort } from './lib/load.js';
 
 const [workload = 'live', logLevel = 'warn', seconds = '8'] = process.argv.slice(2);
 loadDotEnv();
+// The bench's database, emptied by every bench run: the development one grows with every profile.
+process.env.DB_NAME = testDatabaseName();
 const pool = mysql.createPool({ ...connectionOptions(), connectionLimit: 8 });
 const apiKey = execFileSync(process.execPath, ['dist/cli/apikey.js', 'create', 'bench'], { encoding: 'utf8' }).trim().split('\n').pop();
 const [[row]] = await pool.query('SELECT account_id FROM api_keys WHERE key_hash = SHA2(?, 256)', [apiKey]);
@@ -17,24 +21,46 @@ const accountId = Number(row.account_id);
 const port = await freePort();
 const dir = `.data/prof/${workload}-${logLevel}-${Date.now()}`;
 const prof = process.env.NOPROF ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-const child = spawn(process.execPath, [...(process.env.APP_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...prof, process.env.APP_MAIN ?? 'dist/main.js'], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'inherit'] });
+const child = spawn(process.execPath, [...(process.env.APP_NODE_FLAGS ?? '').split(' ').filter(Boolean), ...prof, ...SERVICE_ARGS.slice(0, -1), process.env.APP_MAIN ?? SERVICE_ARGS.at(-1)], { env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: logLevel }, stdio: ['ignore', 'ignore', 'inherit'] });
 const url = `http://127.0.0.1:${port}`;
 await waitUntilLive(url);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
 const payReq = (o, key) => ({ method: 'POST', path: '/api/v1/payments', headers: { ...headers, 'idempotency-key': key }, body: JSON.stringify({ orderId: o.orderId, userId: o.userId }) });
+/** CPU ticks (1/100 s) of a process so far, user and system; undefined when it cannot be read. */
+const ticksOf = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { user: Number(fields[11]), sys: Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+};
+const databasePid = (() => { try { return Number(readFileSync('.data/run/mysqld.pid', 'utf8')); } catch { return undefined; } })();
+const cpuNow = () => ({ app: ticksOf(child.pid), database: databasePid && ticksOf(databasePid), driver: ticksOf(process.pid) });
+/** The load run, with the CPU each process spent during it (the fixtures made before are not in it). */
+const measured = async (run) => {
+  const before = cpuNow();
+  const outcome = await run();
+  return { ...outcome, before, after: cpuNow() };
+};
 let result;
 if (workload === 'live') {
-  result = await cannon({ targets: [url], connections: 64, durationSec: Number(seconds), path: '/health/live' });
+  result = await measured(() => cannon({ targets: [url], connections: 64, durationSec: Number(seconds), path: '/health/live' }));
 } else if (workload === 'replay') {
   const orders = await createPayableOrders(pool, { accountId, count: 200, users: 50, amount: 100, tag: `prof-${Date.now()}` });
   const keys = [];
   for (const o of orders) { const k = randomUUID(); const r = payReq(o, k); await fetch(url + r.path, { method: 'POST', headers: r.headers, body: r.body }); keys.push([o, k]); }
-  result = await cannon({ targets: [url], connections: 64, durationSec: Number(seconds), request: (i) => payReq(keys[i % keys.length][0], keys[i % keys.length][1]) });
+  result = await measured(() => cannon({ targets: [url], connections: 64, durationSec: Number(seconds), request: (i) => payReq(keys[i % keys.length][0], keys[i % keys.length][1]) }));
 } else {
   const orders = await createPayableOrders(pool, { accountId, count: 2000 * Number(seconds), users: 2000, amount: 100, tag: `prof-${Date.now()}` });
-  result = await cannon({ targets: [url], connections: 32, durationSec: Number(seconds), overallRate: process.env.RATE ? Number(process.env.RATE) : undefined, request: (i) => payReq(orders[i % orders.length], randomUUID()) });
+  const overallRate = process.env.RATE ? Number(process.env.RATE) : undefined;
+  result = await measured(() => cannon({ targets: [url], connections: 32, durationSec: Number(seconds), overallRate, request: (i) => payReq(orders[i % orders.length], randomUUID()) }));
 }
-console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99}`);
+const perRequest = (name) => {
+  const [a, b] = [result.before[name], result.after[name]];
+  return a && b ? `${name} ${(((b.user - a.user) * 1e4) / result.requests).toFixed(0)}+${(((b.sys - a.sys) * 1e4) / result.requests).toFixed(0)} us` : `${name} ?`;
+};
+console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99}; CPU a request (user+sys): ${['app', 'database', 'driver'].map(perRequest).join(', ')}`);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
 await pool.end();

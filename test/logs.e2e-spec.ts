@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { SERVICE_ARGS } from '../scripts/lib/app-process.js';
 import { connectionOptions, testDatabaseName } from '../scripts/lib/db-config.js';
 import { freePort } from '../scripts/lib/load.js';
 import { requestFingerprint } from '../src/idempotency/request-fingerprint.js';
@@ -19,7 +20,7 @@ interface RunningApp {
 /** `node dist/main.js` as production runs it, on the test database, its stdout and stderr kept. */
 async function startApp(env: Record<string, string>): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     env: { ...process.env, DB_NAME: testDatabaseName(), HOST: '127.0.0.1', PORT: String(port), DEV_CREDENTIALS: 'off', LOG_LEVEL: 'log', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -2,11 +2,20 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 
+/**
+ * Node's arguments for the service, as `npm start` and the Dockerfile run it (a spec holds the three
+ * alike). A young generation that never shrinks below 16 MB a semi-space: V8 shrinks it while the
+ * service idles, and the first seconds of load after that collected often enough to promote
+ * short-lived objects, whose old-generation marking then took the second core from the database
+ * (half-rate p99 23-81 ms in most runs, 7-8 ms with it; BENCHMARKS.md). Not allowed in NODE_OPTIONS.
+ */
+export const SERVICE_ARGS = ['--min-semi-space-size=16', 'dist/main.js'];
+
 /** Starts one app process on `port` with its output in `logFile`, and resolves once it answers /health/live. */
 export async function startApp({ port, logFile, env = {} }) {
   mkdirSync('.data', { recursive: true });
   const log = openSync(logFile, 'w');
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', log, log],
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { SERVICE_ARGS } from '../../scripts/lib/app-process.js';
 import { auditScope, runAudit } from '../../scripts/lib/audit-checks.js';
 import { testDatabaseName } from '../../scripts/lib/db-config.js';
 import { freePort } from '../../scripts/lib/load.js';
@@ -63,7 +64,7 @@ export class AppProcess {
     mkdirSync('.data/cluster', { recursive: true });
     const logFile = `.data/cluster/app-node${node}-${port}.log`;
     const log = openSync(logFile, 'w');
-    const child = spawn(process.execPath, ['dist/main.js'], { env: appEnv(node, { PORT: String(port), HOST: '127.0.0.1' }), stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, SERVICE_ARGS, { env: appEnv(node, { PORT: String(port), HOST: '127.0.0.1' }), stdio: ['ignore', log, log] });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const app = new AppProcess(node, `http://127.0.0.1:${port}`, logFile, child, exited);
     for (let i = 0; i < 300; i++) {

@@ -7,6 +7,7 @@ import { Agent, request, type IncomingHttpHeaders } from 'node:http';
 import mysql from 'mysql2/promise';
 import { auditFailed, runAudit } from '../../scripts/lib/audit-checks.js';
 import { createPayableOrders } from '../../scripts/lib/bench-fixtures.js';
+import { SERVICE_ARGS } from '../../scripts/lib/app-process.js';
 import { connectionOptions } from '../../scripts/lib/db-config.js';
 import { freePort } from '../../scripts/lib/load.js';
 import { applyTestEnv } from '../setup/test-env.js';
@@ -55,7 +56,7 @@ export async function startAppProcess(env: Env): Promise<AppProcess> {
 /** `node dist/main.js` on a free port of 127.0.0.1, without waiting for it. */
 export async function spawnAppProcess(env: Env): Promise<AppProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, SERVICE_ARGS, {
     env: { ...env, PORT: String(port), HOST: '127.0.0.1' } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
