@@ -7,7 +7,7 @@ import { mkdirSync, openSync } from 'node:fs';
  * alike). A young generation that never shrinks below 16 MB a semi-space: V8 shrinks it while the
  * service idles, and the first seconds of load after that collected often enough to promote
  * short-lived objects, whose old-generation marking then took the second core from the database
- * (half-rate p99 23-81 ms in most runs, 7-8 ms with it; BENCHMARKS.md). Not allowed in NODE_OPTIONS.
+ * (half-rate p99 under 20 ms in 9 of 10 runs with it, 2 of 8 without; BENCHMARKS.md). Not allowed in NODE_OPTIONS.
  */
 export const SERVICE_ARGS = ['--min-semi-space-size=16', 'dist/main.js'];
 
