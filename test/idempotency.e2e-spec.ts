@@ -22,6 +22,12 @@ describe('Idempotency-Key', () => {
   let t: TestApp;
   const keyRow = async (key: string): Promise<KeyRow | undefined> =>
     (await t.query<KeyRow>('SELECT status, fencing_token, fingerprint, response_status, response_body FROM idempotency_keys WHERE idempotency_key = ?', [key]))[0];
+  /** A claim committed and left in flight, as a request leaves it while its work runs (its hand-over committed with an empty transaction). */
+  const committedClaim = async (key: string, fingerprint: string, route: string) => {
+    const resolution = await t.app.get(IdempotencyService).claim(NO_REQUEST, { accountId: t.account.accountId, userId: 0 }, key, fingerprint, route);
+    if (resolution.outcome === 'new') await t.app.get(TransactionRunner).runNew(async () => undefined, { after: resolution.claim.after });
+    return resolution;
+  };
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -293,11 +299,10 @@ describe('Idempotency-Key', () => {
       const idempotency = t.app.get(IdempotencyService);
       const key = newKey();
       const fingerprint = requestFingerprint('POST', '/api/v1/payments', { orderId: 1, userId: 1 });
-      const scope = { accountId: t.account.accountId, userId: 0 };
-      const first = await idempotency.resolve(NO_REQUEST, scope, key, fingerprint, 'POST /test/fencing');
+      const first = await committedClaim(key, fingerprint, 'POST /test/fencing');
       expect(first.outcome).toBe('new');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
-      const second = await idempotency.resolve(NO_REQUEST, scope, key, fingerprint, 'POST /test/fencing');
+      const second = await committedClaim(key, fingerprint, 'POST /test/fencing');
       expect(second.outcome).toBe('new');
       if (first.outcome !== 'new' || second.outcome !== 'new') return;
       expect(second.claim.token).toBe(first.claim.token + 1);
@@ -361,8 +366,7 @@ describe('Idempotency-Key', () => {
     it('refuses the completion of a claim released while its process was only slow', async () => {
       const idempotency = t.app.get(IdempotencyService);
       const key = newKey();
-      const scope = { accountId: t.account.accountId, userId: 0 };
-      const slow = await idempotency.resolve(NO_REQUEST, scope, key, 'e'.repeat(64), 'POST /test/reaped');
+      const slow = await committedClaim(key, 'e'.repeat(64), 'POST /test/reaped');
       if (slow.outcome !== 'new') throw new Error('expected a new claim');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
       expect(await t.app.get(IdempotencyPurger).reapAbandoned()).toBeGreaterThanOrEqual(1);

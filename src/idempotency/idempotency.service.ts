@@ -52,7 +52,7 @@ export class IdempotencyService {
   /**
    * A replay this process has seen costs no round trip (a COMPLETED row never changes): the stored
    * response of a key held in memory, a reuse error when the request differs, undefined when the
-   * key is not held. Ask this first; `resolve` does not look in memory.
+   * key is not held. Ask this first; `claim` does not look in memory.
    */
   fromMemory(scope: KeyScope, key: string, fingerprint: string): StoredResponse | undefined {
     const cached = this.completed.get(cacheKeyOf(scope, key), Date.now());
@@ -61,33 +61,25 @@ export class IdempotencyService {
     return cached.response;
   }
 
-  /** Decided by the one locking lookup of the claim, which also finds keys completed elsewhere; a new claim is committed on return. */
-  async resolve(context: RequestContext, scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
-    return (await this.lookUp(context, scope, key, fingerprint, route, false)).result;
-  }
-
   /**
-   * `resolve`, except that a new claim's insert and COMMIT are handed to the request's transaction
-   * (`claim.after`), to ride with its first round trip on the same connection: one connection and one
-   * round trip fewer a request. Run that transaction at once; it fails with CarriedCommitFailedError
-   * when the claim lost its race after all (resolve again: the winner's row answers).
+   * Decided by the one locking lookup of the claim, which also finds keys completed elsewhere. A new
+   * claim's insert and COMMIT are handed to the request's transaction (`claim.after`), to ride with
+   * its first round trip on the same connection: one connection and one round trip fewer a request.
+   * Run that transaction at once; it fails with CarriedCommitFailedError when the claim lost its race
+   * after all (claim again: the winner's row answers).
    */
   async claim(context: RequestContext, scope: KeyScope, key: string, fingerprint: string, route: string): Promise<Resolution> {
-    const { result, after } = await this.lookUp(context, scope, key, fingerprint, route, true);
-    if (result.outcome === 'new') result.claim.after = after;
-    return result;
-  }
-
-  private lookUp(context: RequestContext, scope: KeyScope, key: string, fingerprint: string, route: string, handOver: boolean) {
     const cacheKey = cacheKeyOf(scope, key);
     // READ COMMITTED: a locking read of a key that does not exist yet takes no gap lock, so two
     // first requests do not deadlock on their inserts. The loser's insert, sent with its COMMIT,
     // gets ER_DUP_ENTRY; the claim is then looked up again, and the new lookup finds the winner's row.
-    return this.transactions.runHandingOver(
+    const { result, after } = await this.transactions.runHandingOver(
       (session) => this.resolveLocked(session, context, scope, cacheKey, key, fingerprint, route),
-      (resolution) => handOver && resolution.outcome === 'new',
+      (resolution) => resolution.outcome === 'new',
       { isolation: 'READ COMMITTED', context },
     );
+    if (result.outcome === 'new') result.claim.after = after;
+    return result;
   }
 
   /** Stores the outcome, in the transaction whose session is passed, if the claim is still the key's owner. */

@@ -18,15 +18,15 @@ interface MysqlPoolInternals {
   _connectionQueue: { length: number };
 }
 
+function increment(counts: Map<string, number>, label: string): void {
+  counts.set(label, (counts.get(label) ?? 0) + 1);
+}
+
 /**
  * Every metric /metrics exports, in a registry of this app's own (two apps in one process, as the
  * tests make, do not collide). No label takes an unbounded value: routes are patterns, outcomes
  * and codes come from fixed lists, and nothing carries a key, an id or an account.
  */
-function increment(counts: Map<string, number>, label: string): void {
-  counts.set(label, (counts.get(label) ?? 0) + 1);
-}
-
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
