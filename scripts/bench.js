@@ -9,6 +9,9 @@
 //   soak          (--soak N, alone) checkouts at SOAK_RATE (60)/s for N s, the app's RSS sampled every 10 s
 //   floor, peer   (not in --smoke) a bare Nest + Fastify app's GET /health/live, and @node-idempotency/nestjs
 //                 around the same SQL (bench/peer, installed on first use): new payments and replays
+//   ceiling       (not in --smoke) the raw baseline again, then bare Nest + Fastify around the same SQL with
+//                 nothing else, and with a guard, an interceptor and a pipe that do nothing: how much of raw
+//                 any Nest service of this design can reach on this machine, beside payonce's figure
 // Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
@@ -59,7 +62,7 @@ const failures = [];
 /** The bench's own account: every request carries its API key, every fixture belongs to it. */
 const credentials = { apiKey: '', accountId: 0 };
 /** payonce's own figures, which the floor and the peer are compared with. */
-const figures = { payments: 0, replays: 0, live: 0 };
+const figures = { payments: 0, paymentsToRaw: 0, replays: 0, live: 0 };
 const report = [];
 
 function note(line) {
@@ -97,9 +100,9 @@ function ensurePeerInstalled() {
 }
 
 /** Starts one of bench/peer's apps on `port` and waits until it answers. */
-async function startPeerApp(kind, port) {
+async function startPeerApp(kind, port, extra = {}) {
   const log = openSync(`.data/bench-${kind}-${port}.log`, 'w');
-  const settingsJson = JSON.stringify({ connection: connectionOptions(), accountId: credentials.accountId });
+  const settingsJson = JSON.stringify({ connection: connectionOptions(), accountId: credentials.accountId, ...extra });
   const child = spawn(process.execPath, ['apps.js', kind, String(port), settingsJson], { cwd: 'bench/peer', stdio: ['ignore', log, log] });
   children.push(child);
   await waitUntilLive(`http://127.0.0.1:${port}`);
@@ -268,19 +271,10 @@ async function newPaymentPhases(targets) {
   if (http.requests > httpOrders.length) note(`              (the fixture ran out: ${http.requests - httpOrders.length} requests were repeats)`);
   else if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors`);
 
-  const rawOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
-  let nextRaw = 0;
-  const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
-  const setIsolation = await needsIsolationStatement(connections[0]);
-  const raw = await closedLoop({
-    workers: settings.payConnections,
-    durationMs: settings.seconds * 1000,
-    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++], setIsolation) : Promise.resolve(false)),
-  });
-  connections.forEach((c) => c.release());
+  const raw = await rawPhase(capacity);
   note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
-  if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
   const ratio = http.rate / raw.rate;
+  figures.paymentsToRaw = ratio;
   note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80); ${ROUND_TRIPS_PER_PAYMENT} round trips per new payment (13 before the batching)`);
 
   const halfRate = Math.max(1, Math.floor(http.rate / 2));
@@ -315,6 +309,32 @@ async function newPaymentPhases(targets) {
     );
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   return { keys, http, raw, half };
+}
+
+/** Whether the raw baseline (and the ceilings' handler, which sends the same SQL) must name READ COMMITTED. */
+async function rawNeedsIsolation() {
+  const connection = await pool.getConnection();
+  try {
+    return await needsIsolationStatement(connection);
+  } finally {
+    connection.release();
+  }
+}
+
+/** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, from this process, no HTTP. */
+async function rawPhase(capacity) {
+  const rawOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
+  let nextRaw = 0;
+  const setIsolation = await rawNeedsIsolation();
+  const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
+  const raw = await closedLoop({
+    workers: settings.payConnections,
+    durationMs: settings.seconds * 1000,
+    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++], setIsolation) : Promise.resolve(false)),
+  });
+  connections.forEach((c) => c.release());
+  if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
+  return raw;
 }
 
 async function replayPhases(targets, paid) {
@@ -397,6 +417,31 @@ async function peerPhase() {
 }
 
 /**
+ * How much of raw a Nest service of this design can reach here at all: bare Nest + Fastify around the
+ * raw statements, then the same with a global guard, a route interceptor and a global pipe that do
+ * nothing. Each is compared with a raw run made just before it, as payonce's new payments were.
+ */
+async function ceilingPhase() {
+  const setIsolation = await rawNeedsIsolation();
+  const capacity = 2500 * settings.seconds;
+  const rates = {};
+  for (const kind of ['sql', 'layers']) {
+    const raw = await rawPhase(capacity);
+    const app = await startPeerApp(kind, await freePort(), { setIsolation });
+    try {
+      const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `${kind}-${Date.now()}` });
+      const run = await cannon({ targets: [app.url], connections: settings.payConnections, durationSec: settings.seconds, request: (i) => payRequest(orders[i % orders.length], randomUUID()) });
+      if (run.requests > orders.length || run.non2xx > 0 || run.errors > 0) failures.push(`ceiling ${kind}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.requests} requests for ${orders.length} orders`);
+      rates[kind] = run.rate / raw.rate;
+      note(`ceiling       ${kind === 'sql' ? 'bare Nest + Fastify around the same SQL' : '  the same + a guard, an interceptor, a pipe that do nothing'}: ${run.rate.toFixed(0)}/s = ${rates[kind].toFixed(2)} of raw (${raw.rate.toFixed(0)}/s just before)`);
+    } finally {
+      app.stop();
+    }
+  }
+  note(`              payonce's new payments reached ${figures.paymentsToRaw.toFixed(2)} of raw: ${(figures.paymentsToRaw / rates.layers).toFixed(2)} of the second ceiling`);
+}
+
+/**
  * Every run starts from an empty database, so runs compare: rows left by earlier runs grew the key
  * index past the buffer pool (1.4 GB against 256 MB after a day of runs), and each later run read
  * pages from disk that the first had in memory. Hence the test database (its name must say test, as
@@ -426,6 +471,7 @@ async function main() {
     ensurePeerInstalled();
     await floorPhase();
     await peerPhase();
+    await ceilingPhase();
   }
 
   return finish(started);
