@@ -55,12 +55,24 @@ describe('CompletedResponseCache', () => {
     const body = packet.subarray(4096);
     const cache = new CompletedResponseCache(10 * ONE_ENTRY);
     cache.set('k', { fingerprint: 'f'.repeat(64), response: { status: 200, contentType: 'application/json; charset=utf-8', body }, expiresAt: 10 });
+    packet.fill(0);
     const kept = cache.get('k', 0)!.response.body;
     expect(kept.toString()).toBe('{"ok":true}');
     expect(kept.buffer).not.toBe(packet.buffer);
-    expect(kept.buffer.byteLength).toBe(kept.length);
-    packet.fill(0);
-    expect(kept.toString()).toBe('{"ok":true}');
+  });
+
+  it('gives back every byte as it was stored, whatever the bytes, in a buffer of its own each time', () => {
+    // All 256 byte values, and UTF-8 that is not latin1: the kept copy must not re-encode any of it.
+    const body = Buffer.concat([Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from('{"name":"Zoë 💳 €"}')]);
+    const cache = new CompletedResponseCache(10 * ONE_ENTRY);
+    cache.set('k', { fingerprint: 'f'.repeat(64), response: { status: 422, contentType: 'application/problem+json', body }, expiresAt: 10 });
+    const first = cache.get('k', 0)!;
+    const second = cache.get('k', 0)!;
+    expect(first.response.body.equals(body)).toBe(true);
+    expect(first.response).toEqual({ status: 422, contentType: 'application/problem+json', body });
+    first.response.body.fill(0); // a caller that writes into its copy changes nobody else's
+    expect(second.response.body.equals(body)).toBe(true);
+    expect(cache.get('k', 0)!.response.body.equals(body)).toBe(true);
   });
 
   it('holds nothing with a capacity of zero', () => {

@@ -19,6 +19,24 @@ export interface ReplayCacheStats {
 const ENTRY_OVERHEAD_BYTES = 320;
 
 /**
+ * One object a key and three strings: what the old generation holds for a remembered answer. Each
+ * entry lives until it is evicted, so every full collection marks all of them, and a collection's
+ * marking ran on the core MariaDB needed (BENCHMARKS.md). The body is kept as a one-byte (latin1)
+ * string of its bytes, which maps every byte to one character and back: a Buffer would add a typed
+ * array, an ArrayBuffer and a malloc'd store apiece.
+ */
+interface Kept {
+  fingerprint: string;
+  status: number;
+  contentType: string;
+  /** The body's bytes, one character each. */
+  bytes: string;
+  expiresAt: number;
+  /** What the entry counts against the capacity. */
+  cost: number;
+}
+
+/**
  * Completed keys kept in memory, so a replay costs no database round trip. Safe across
  * processes because a COMPLETED row never changes until it expires, and an entry is never
  * used past the row's own expiry. Bounded by bytes (IDEMPOTENCY_CACHE_BYTES), least recently
@@ -26,7 +44,7 @@ const ENTRY_OVERHEAD_BYTES = 320;
  * driver's whole packet buffer.
  */
 export class CompletedResponseCache implements ReplayCacheStats {
-  private readonly entries = new Map<string, Entry & { bytes: number }>();
+  private readonly entries = new Map<string, Kept>();
   private usedBytes = 0;
   private hitCount = 0;
   private missCount = 0;
@@ -41,29 +59,31 @@ export class CompletedResponseCache implements ReplayCacheStats {
     }
     this.entries.delete(key);
     if (entry.expiresAt <= now) {
-      this.usedBytes -= entry.bytes;
+      this.usedBytes -= entry.cost;
       this.missCount++;
       return undefined;
     }
     this.entries.set(key, entry); // most recently used goes last
     this.hitCount++;
-    return entry;
+    // A Buffer of its own for each replay: short-lived, so the young generation takes it back.
+    const response = { status: entry.status, contentType: entry.contentType, body: Buffer.from(entry.bytes, 'latin1') };
+    return { fingerprint: entry.fingerprint, response, expiresAt: entry.expiresAt };
   }
 
   /** Call only once the row is committed as COMPLETED. */
   set(key: string, { fingerprint, response, expiresAt }: Entry): void {
-    const bytes = response.body.length + key.length + fingerprint.length + ENTRY_OVERHEAD_BYTES;
-    if (bytes > this.capacityBytes) return;
+    const cost = response.body.length + key.length + fingerprint.length + ENTRY_OVERHEAD_BYTES;
+    if (cost > this.capacityBytes) return;
     this.delete(key);
-    const body = Buffer.allocUnsafeSlow(response.body.length); // its own memory, outside Node's shared pool slabs
-    response.body.copy(body);
+    // A string of its own: nothing of the driver's packet (or of Node's pool slabs) is kept alive by it.
+    const bytes = response.body.toString('latin1');
     const contentType = response.contentType === JSON_CONTENT_TYPE ? JSON_CONTENT_TYPE : response.contentType;
-    this.entries.set(key, { fingerprint: fingerprint.slice(), response: { status: response.status, contentType, body }, expiresAt, bytes });
-    this.usedBytes += bytes;
+    this.entries.set(key, { fingerprint, status: response.status, contentType, bytes, expiresAt, cost });
+    this.usedBytes += cost;
     for (const [oldest, entry] of this.entries) {
       if (this.usedBytes <= this.capacityBytes) break;
       this.entries.delete(oldest);
-      this.usedBytes -= entry.bytes;
+      this.usedBytes -= entry.cost;
     }
   }
 
@@ -90,6 +110,6 @@ export class CompletedResponseCache implements ReplayCacheStats {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    this.usedBytes -= entry.bytes;
+    this.usedBytes -= entry.cost;
   }
 }
