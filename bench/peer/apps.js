@@ -37,17 +37,22 @@ class FloorController {
 Controller('health')(FloorController);
 decorateMethod(FloorController, 'live', Get('live'), HttpCode(200));
 
+/** The raw statements for one new payment, on a pooled connection: the handler of the peer and of the ceilings. */
+async function payRaw(pool, body, setIsolation = false, prefix = '') {
+  const connection = await pool.getConnection();
+  try {
+    return await rawPayment(connection, { accountId: settings.accountId, orderId: body.orderId, userId: body.userId }, setIsolation, { prefix });
+  } finally {
+    connection.release();
+  }
+}
+
 class PeerController {
   constructor(pool) {
     this.pool = pool;
   }
-  async pay(body) {
-    const connection = await this.pool.getConnection();
-    try {
-      return await rawPayment(connection, { accountId: settings.accountId, orderId: body.orderId, userId: body.userId }, false, { prefix: 'peer_' });
-    } finally {
-      connection.release();
-    }
+  pay(body) {
+    return payRaw(this.pool, body, false, 'peer_');
   }
 }
 Controller('api/v1')(PeerController);
@@ -55,15 +60,6 @@ Inject(POOL)(PeerController, undefined, 0);
 decorateMethod(PeerController, 'pay', Post('payments'), HttpCode(200), Idempotent());
 Body()(PeerController.prototype, 'pay', 0);
 
-/** The raw statements on payonce's own tables, on a pooled connection: the ceilings' handler. */
-async function payRaw(pool, body) {
-  const connection = await pool.getConnection();
-  try {
-    return await rawPayment(connection, { accountId: settings.accountId, orderId: body.orderId, userId: body.userId }, settings.setIsolation);
-  } finally {
-    connection.release();
-  }
-}
 /** POST /api/v1/payments around payRaw; `interceptors` on the route. */
 function sqlController(...interceptors) {
   class SqlController {
@@ -71,7 +67,7 @@ function sqlController(...interceptors) {
       this.pool = pool;
     }
     pay(body) {
-      return payRaw(this.pool, body);
+      return payRaw(this.pool, body, settings.setIsolation);
     }
   }
   Controller('api/v1')(SqlController);
