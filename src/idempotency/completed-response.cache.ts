@@ -19,7 +19,7 @@ export interface ReplayCacheStats {
 const ENTRY_OVERHEAD_BYTES = 320;
 
 /**
- * One object a key and three strings: what the old generation holds for a remembered answer. Each
+ * One object and three strings (key, fingerprint, body): what the old generation holds for an answer. Each
  * entry lives until it is evicted, so every full collection marks all of them, and a collection's
  * marking ran on the core MariaDB needed (BENCHMARKS.md). The body is kept as a one-byte (latin1)
  * string of its bytes, which maps every byte to one character and back: a Buffer would add a typed
