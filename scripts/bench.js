@@ -311,14 +311,18 @@ async function newPaymentPhases(targets) {
   return { keys, http, raw, half };
 }
 
-/** Whether the raw baseline (and the ceilings' handler, which sends the same SQL) must name READ COMMITTED. */
-async function rawNeedsIsolation() {
-  const connection = await pool.getConnection();
-  try {
-    return await needsIsolationStatement(connection);
-  } finally {
-    connection.release();
-  }
+let isolationNeeded;
+/** Whether the raw baseline (and the ceilings' handler, which sends the same SQL) must name READ COMMITTED: the server's, asked once. */
+function rawNeedsIsolation() {
+  isolationNeeded ??= (async () => {
+    const connection = await pool.getConnection();
+    try {
+      return await needsIsolationStatement(connection);
+    } finally {
+      connection.release();
+    }
+  })();
+  return isolationNeeded;
 }
 
 /** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, from this process, no HTTP. */
