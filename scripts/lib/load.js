@@ -1,5 +1,4 @@
-// Small load-driving helpers for the bench: closed-loop workers, autocannon runs, percentiles.
-import autocannon from 'autocannon';
+// Small load-driving helpers for the bench: closed and open loops, their HTTP drivers in worker threads, percentiles.
 import { createServer } from 'node:net';
 import { Worker } from 'node:worker_threads';
 
@@ -129,42 +128,26 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
  * Resolves to openLoop's result.
  */
 export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0 }) {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./open-loop-worker.js', import.meta.url), { workerData: { targets, rate, durationMs, requests, warmupMs } });
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`open-loop worker exited with code ${code} before answering`)));
-  });
+  return inWorker('./open-loop-worker.js', { targets, rate, durationMs, requests, warmupMs });
 }
 
 /**
- * One autocannon run per target, at the same time, sharing `connections`; returns the sums and
- * the worst latency percentiles. `request(i)` gives the i-th request ({ method, path, headers, body }).
+ * closedLoopSockets (raw-http.js) in a worker thread: `connections` keep-alive sockets over `targets`,
+ * each sending the next of `requests` ({ method, path, headers, body }, each once in order, or over
+ * and over with `cycle`) as soon as its answer came, for `durationMs`. For the phases whose requests
+ * differ one from another; resolves to { requests (answers), sent, rate, ok2xx, non2xx, errors,
+ * exhausted, latency: { p50, p99 } }.
  */
-export async function cannon({ targets, connections, durationSec, request, overallRate, method = 'GET', path = '/' }) {
-  let next = 0;
-  const runs = targets.map((url, t) => {
-    const share = Math.max(1, Math.round(connections / targets.length));
-    const options = {
-      // The path goes into the URL: autocannon takes the path of `url` and ignores a `path` option beside it.
-      url: new URL(path, url).href,
-      connections: share,
-      duration: durationSec,
-      method,
-      ...(overallRate ? { overallRate: Math.max(1, Math.round(overallRate / targets.length)) } : {}),
-    };
-    if (request) options.requests = [{ setupRequest: (req) => ({ ...req, ...request(next++, t) }) }];
-    return autocannon(options);
+export function closedLoopHttp({ targets, connections, durationMs, requests, cycle = false }) {
+  return inWorker('./closed-loop-worker.js', { targets, connections, durationMs, requests, cycle });
+}
+
+/** Runs a driver file of this folder in a worker thread with `workerData`; resolves to the one message it posts. */
+function inWorker(file, workerData) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(file, import.meta.url), { workerData });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before answering`)));
   });
-  const results = await Promise.all(runs);
-  const sum = (pick) => results.reduce((total, r) => total + pick(r), 0);
-  const seconds = Math.max(...results.map((r) => r.duration));
-  return {
-    requests: sum((r) => r.requests.total),
-    rate: sum((r) => r.requests.total) / seconds,
-    ok2xx: sum((r) => r['2xx']),
-    non2xx: sum((r) => r.non2xx),
-    errors: sum((r) => r.errors + r.timeouts),
-    latency: { p50: Math.max(...results.map((r) => r.latency.p50)), p99: Math.max(...results.map((r) => r.latency.p99)) },
-  };
 }

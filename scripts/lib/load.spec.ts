@@ -53,7 +53,8 @@ describe('openLoopHttp', () => {
       req.on('data', (chunk) => (body += chunk));
       req.on('end', () => {
         seen.push({ path: req.url, body, key: req.headers['idempotency-key'] as string | undefined });
-        res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'application/json' }).end('{}');
+        const answer = '{}';
+        res.writeHead(req.url === '/fail' ? 500 : 200, { 'content-type': 'application/json', 'content-length': String(answer.length) }).end(answer);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
