@@ -24,7 +24,7 @@ import { auditFailed, auditScope, formatAudit, runAudit } from './lib/audit-chec
 import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
-import { cannon, closedLoop, freePort, openLoop, openLoopHttp } from './lib/load.js';
+import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp } from './lib/load.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
 const { values: args } = parseArgs({
@@ -48,6 +48,8 @@ const settings = {
   stormRounds: smoke ? 5 : 20,
   stormSize: smoke ? 10 : 25,
   amount: 9000,
+  // Orders made for each closed-loop new-payment phase, per second of it: more than the fastest contender pays.
+  ordersPerSecond: smoke ? 1500 : 3200,
 };
 const API = '/api/v1';
 
@@ -248,28 +250,30 @@ async function stormPhase(targets) {
   if (ok !== orders.length) failures.push(`storm: ${orders.length - ok} keys not paid exactly once`);
 }
 
+/**
+ * The closed-loop HTTP phases, every contender driven alike: each new payment of `paid` ({ order, key })
+ * once, in order, at payConnections; `completed` keys replayed over and over at replayConnections;
+ * GET /health/live likewise. The driver encodes its requests before the clock starts (raw-http.js).
+ */
+const newPaymentRun = (targets, paid) =>
+  closedLoopHttp({ targets, connections: settings.payConnections, durationMs: settings.seconds * 1000, requests: paid.map(({ order, key }) => payRequest(order, key)) });
+const replayRun = (targets, completed) =>
+  closedLoopHttp({ targets, connections: settings.replayConnections, durationMs: settings.seconds * 1000, requests: completed.map(({ order, key }) => payRequest(order, key)), cycle: true });
+const liveRun = (targets) => closedLoopHttp({ targets, connections: settings.replayConnections, durationMs: settings.seconds * 1000, requests: [{ method: 'GET', path: '/health/live' }], cycle: true });
+
 async function newPaymentPhases(targets) {
-  const capacity = (smoke ? 1500 : 2500) * settings.seconds;
+  const capacity = settings.ordersPerSecond * settings.seconds;
   const httpOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
-  const keys = [];
-  const http = await cannon({
-    targets,
-    connections: settings.payConnections,
-    durationSec: settings.seconds,
-    request: (i) => {
-      const order = httpOrders[i % httpOrders.length];
-      const key = randomUUID();
-      if (i < httpOrders.length) keys.push({ order, key });
-      return payRequest(order, key);
-    },
-  });
+  const toPay = httpOrders.map((order) => ({ order, key: randomUUID() }));
+  const http = await newPaymentRun(targets, toPay);
+  const keys = toPay.slice(0, http.sent);
   figures.payments = http.rate;
   note(
     `new payments  HTTP: ${http.rate.toFixed(0)}/s at ${settings.payConnections} connections (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), ` +
-      `p50 ${http.latency.p50} ms, p99 ${http.latency.p99} ms`,
+      `p50 ${http.latency.p50.toFixed(1)} ms, p99 ${http.latency.p99.toFixed(1)} ms`,
   );
-  if (http.requests > httpOrders.length) note(`              (the fixture ran out: ${http.requests - httpOrders.length} requests were repeats)`);
-  else if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors`);
+  if (http.exhausted) note(`              (the fixture ran out: all ${httpOrders.length} orders were paid before the phase ended)`);
+  if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors (${http.firstError})`);
 
   const raw = await rawPhase(capacity);
   note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
@@ -284,7 +288,7 @@ async function newPaymentPhases(targets) {
   // would run on the same two cores during the latency phase (BENCHMARKS.md).
   // (Not in the smoke, which checks the guarantee, not the latency.)
   const settled = smoke ? undefined : await quietDatabase(pool);
-  // Evenly spaced arrivals: autocannon's rate limit sends from every connection at the same tick.
+  // Evenly spaced arrivals: a rate-limited closed loop (autocannon's overallRate) sends from every connection at the same tick.
   // Sent from a worker thread over keep-alive connections: see openLoopHttp. The first second of
   // the same evenly spaced sends opens the connections and warms the new thread, and is not counted.
   const half = await openLoopHttp({
@@ -343,19 +347,14 @@ async function rawPhase(capacity) {
 
 async function replayPhases(targets, paid) {
   const completed = paid.slice(0, 5000);
-  const replays = await cannon({
-    targets,
-    connections: settings.replayConnections,
-    durationSec: settings.seconds,
-    request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
-  });
+  const replays = await replayRun(targets, completed);
   note(
     `replays       ${replays.rate.toFixed(0)}/s over ${completed.length} completed keys at ${settings.replayConnections} connections ` +
-      `(${replays.non2xx} non-2xx), p50 ${replays.latency.p50} ms, p99 ${replays.latency.p99} ms (target >= 10000/s)`,
+      `(${replays.non2xx} non-2xx), p50 ${replays.latency.p50.toFixed(1)} ms, p99 ${replays.latency.p99.toFixed(1)} ms (target >= 10000/s)`,
   );
-  if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors`);
+  if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors (${replays.firstError})`);
 
-  const live = await cannon({ targets, connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
+  const live = await liveRun(targets);
   figures.replays = replays.rate;
   figures.live = live.rate;
   note(`              static GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
@@ -375,7 +374,7 @@ async function replayPhases(targets, paid) {
 async function floorPhase() {
   const floor = await startPeerApp('floor', await freePort());
   try {
-    const live = await cannon({ targets: [floor.url], connections: settings.replayConnections, durationSec: settings.seconds, path: '/health/live' });
+    const live = await liveRun([floor.url]);
     note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
   } finally {
     floor.stop();
@@ -389,31 +388,15 @@ async function peerPhase() {
   }
   const peer = await startPeerApp('peer', await freePort());
   try {
-    const capacity = 2500 * settings.seconds;
+    const capacity = settings.ordersPerSecond * settings.seconds;
     const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `peer-${Date.now()}`, prefix: 'peer_' });
-    const paid = [];
-    const payments = await cannon({
-      targets: [peer.url],
-      connections: settings.payConnections,
-      durationSec: settings.seconds,
-      request: (i) => {
-        const order = orders[i % orders.length];
-        const key = randomUUID();
-        if (i < orders.length) paid.push({ order, key });
-        return payRequest(order, key);
-      },
-    });
+    const toPay = orders.map((order) => ({ order, key: randomUUID() }));
+    const payments = await newPaymentRun([peer.url], toPay);
     note(
       `peer          @node-idempotency/nestjs new payments: ${payments.rate.toFixed(0)}/s (${payments.non2xx} non-2xx); ` +
         `payonce runs at ${(figures.payments / payments.rate).toFixed(2)} of it (target >= 1.00)`,
     );
-    const completed = paid.slice(0, 5000);
-    const replays = await cannon({
-      targets: [peer.url],
-      connections: settings.replayConnections,
-      durationSec: settings.seconds,
-      request: (i) => payRequest(completed[i % completed.length].order, completed[i % completed.length].key),
-    });
+    const replays = await replayRun([peer.url], toPay.slice(0, Math.min(payments.sent, 5000)));
     note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s (${replays.non2xx} non-2xx); payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
   } finally {
     peer.stop();
@@ -427,15 +410,15 @@ async function peerPhase() {
  */
 async function ceilingPhase() {
   const setIsolation = await rawNeedsIsolation();
-  const capacity = 2500 * settings.seconds;
+  const capacity = settings.ordersPerSecond * settings.seconds;
   const rates = {};
   for (const kind of ['sql', 'layers']) {
     const raw = await rawPhase(capacity);
     const app = await startPeerApp(kind, await freePort(), { setIsolation });
     try {
       const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `${kind}-${Date.now()}` });
-      const run = await cannon({ targets: [app.url], connections: settings.payConnections, durationSec: settings.seconds, request: (i) => payRequest(orders[i % orders.length], randomUUID()) });
-      if (run.requests > orders.length || run.non2xx > 0 || run.errors > 0) failures.push(`ceiling ${kind}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.requests} requests for ${orders.length} orders`);
+      const run = await newPaymentRun([app.url], orders.map((order) => ({ order, key: randomUUID() })));
+      if (run.exhausted || run.non2xx > 0 || run.errors > 0) failures.push(`ceiling ${kind}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.sent} requests for ${orders.length} orders`);
       rates[kind] = run.rate / raw.rate;
       note(`ceiling       ${kind === 'sql' ? 'bare Nest + Fastify around the same SQL' : '  the same + a guard, an interceptor, a pipe that do nothing'}: ${run.rate.toFixed(0)}/s = ${rates[kind].toFixed(2)} of raw (${raw.rate.toFixed(0)}/s just before)`);
     } finally {

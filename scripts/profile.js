@@ -8,9 +8,10 @@ import mysql from 'mysql2/promise';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { SERVICE_ARGS, waitUntilLive } from './lib/app-process.js';
-import { cannon, freePort } from './lib/load.js';
+import { closedLoopHttp, freePort, openLoopHttp } from './lib/load.js';
 
 const [workload = 'live', logLevel = 'warn', seconds = '8'] = process.argv.slice(2);
+const durationMs = Number(seconds) * 1000;
 loadDotEnv();
 // The bench's database, emptied by every bench run: the development one grows with every profile.
 process.env.DB_NAME = testDatabaseName();
@@ -45,22 +46,28 @@ const measured = async (run) => {
 };
 let result;
 if (workload === 'live') {
-  result = await measured(() => cannon({ targets: [url], connections: 64, durationSec: Number(seconds), path: '/health/live' }));
+  result = await measured(() => closedLoopHttp({ targets: [url], connections: 64, durationMs, requests: [{ method: 'GET', path: '/health/live' }], cycle: true }));
 } else if (workload === 'replay') {
   const orders = await createPayableOrders(pool, { accountId, count: 200, users: 50, amount: 100, tag: `prof-${Date.now()}` });
   const keys = [];
   for (const o of orders) { const k = randomUUID(); const r = payReq(o, k); await fetch(url + r.path, { method: 'POST', headers: r.headers, body: r.body }); keys.push([o, k]); }
-  result = await measured(() => cannon({ targets: [url], connections: 64, durationSec: Number(seconds), request: (i) => payReq(keys[i % keys.length][0], keys[i % keys.length][1]) }));
+  result = await measured(() => closedLoopHttp({ targets: [url], connections: 64, durationMs, requests: keys.map(([o, k]) => payReq(o, k)), cycle: true }));
 } else {
   const orders = await createPayableOrders(pool, { accountId, count: 2000 * Number(seconds), users: 2000, amount: 100, tag: `prof-${Date.now()}` });
   const overallRate = process.env.RATE ? Number(process.env.RATE) : undefined;
-  result = await measured(() => cannon({ targets: [url], connections: 32, durationSec: Number(seconds), overallRate, request: (i) => payReq(orders[i % orders.length], randomUUID()) }));
+  const requests = orders.map((o) => payReq(o, randomUUID()));
+  // At a given rate, evenly spaced (openLoopHttp); otherwise as fast as 32 connections go, as the bench drives it.
+  result = await measured(async () => {
+    if (!overallRate) return closedLoopHttp({ targets: [url], connections: 32, durationMs, requests });
+    const run = await openLoopHttp({ targets: [url], rate: overallRate, durationMs, requests });
+    return { ...run, requests: run.sent, non2xx: run.failed, errors: 0 };
+  });
 }
 const perRequest = (name) => {
   const [a, b] = [result.before[name], result.after[name]];
   return a && b ? `${name} ${(((b.user - a.user) * 1e4) / result.requests).toFixed(0)}+${(((b.sys - a.sys) * 1e4) / result.requests).toFixed(0)} us` : `${name} ?`;
 };
-console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99}; CPU a request (user+sys): ${['app', 'database', 'driver'].map(perRequest).join(', ')}`);
+console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99.toFixed(1)} ms; CPU a request (user+sys): ${['app', 'database', 'driver'].map(perRequest).join(', ')}`);
 child.kill('SIGTERM');
 await new Promise((r) => child.once('exit', r));
 await pool.end();
