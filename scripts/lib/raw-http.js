@@ -1,9 +1,10 @@
 // The bench's HTTP/1.1 load drivers (closed and open loop) over plain keep-alive sockets, for requests
 // that differ one from another (each new payment has its own key and order). Every request is encoded
-// once, before the clock starts, so a send is one socket write. autocannon rebuilds such a request on every send (its
-// setupRequest): on the two cores the app and the database share, that took 90-120 µs of CPU a new
-// payment from them, against 50-65 µs here (BENCHMARKS.md, sixth pass). It reads answers framed by
-// Content-Length, which is how payonce, the peer and the ceilings answer; anything else is an error.
+// once, before the clock starts, so a send is one socket write. autocannon rebuilds such a request on
+// every send (its setupRequest): on the two cores the app and the database share, its process took
+// 91-118 µs of CPU a new payment from them, against 72-87 µs for the whole bench process with these
+// (BENCHMARKS.md, sixth pass). They read answers framed by Content-Length, which is how payonce, the
+// peer and the ceilings answer; anything else is an error.
 import net from 'node:net';
 import { summarize } from './load.js';
 
