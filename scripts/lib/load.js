@@ -120,10 +120,10 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
 
 /**
  * openLoop for HTTP requests given in advance (`requests[i % length]`, { method, path, headers, body },
- * sent to `targets[i % length]`, 200 counts as done), driven from a worker thread with keep-alive
- * node:http connections. The driver shares the machine with what it measures: fetch costs it about
- * twice the CPU per request, and on the main thread every pause of the bench's larger heap held
- * answers unread and let sends fall behind, then go out together. `warmupMs` as openLoop's: the
+ * sent to `targets[i % length]`, 200 counts as done), driven from a worker thread over keep-alive
+ * sockets (socketSender in raw-http.js). The driver shares the machine with what it measures: fetch,
+ * then node:http, cost it several times the CPU per request, and on the main thread every pause of
+ * the bench's larger heap held answers unread and let sends fall behind, then go out together. `warmupMs` as openLoop's: the
  * new thread's first requests, interpreted code on new connections, are not the steady state.
  * Resolves to openLoop's result.
  */
@@ -134,9 +134,9 @@ export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0
 /**
  * closedLoopSockets (raw-http.js) in a worker thread: `connections` keep-alive sockets over `targets`,
  * each sending the next of `requests` ({ method, path, headers, body }, each once in order, or over
- * and over with `cycle`) as soon as its answer came, for `durationMs`. For the phases whose requests
- * differ one from another; resolves to { requests (answers), sent, rate, ok2xx, non2xx, errors,
- * exhausted, latency: { p50, p99 } }.
+ * and over with `cycle`) as soon as its answer came, for `durationMs`. Every closed-loop HTTP phase
+ * of the bench; resolves to { requests (answers), sent, rate, ok2xx, non2xx, errors, exhausted,
+ * latency: { p50, p99, max }, firstError }.
  */
 export function closedLoopHttp({ targets, connections, durationMs, requests, cycle = false }) {
   return inWorker('./closed-loop-worker.js', { targets, connections, durationMs, requests, cycle });
