@@ -311,6 +311,8 @@ async function newPaymentPhases(targets) {
       `              answers over 15 ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
+  // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
+  if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   return { keys, http, raw, half };
 }

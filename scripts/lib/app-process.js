@@ -4,12 +4,14 @@ import { mkdirSync, openSync } from 'node:fs';
 
 /**
  * Node's arguments for the service, as `npm start` and the Dockerfile run it (a spec holds the three
- * alike). A young generation that never shrinks below 16 MB a semi-space: V8 shrinks it while the
- * service idles, and the first seconds of load after that collected often enough to promote
- * short-lived objects, whose old-generation marking then took the second core from the database
- * (half-rate p99 under 20 ms in 9 of 10 runs with it, 2 of 8 without; BENCHMARKS.md). Not allowed in NODE_OPTIONS.
+ * alike). Every full (mark-compact) collection under load slows the request path for 50-100 ms while
+ * its marking runs; V8 counts only the main thread's share of it, finds it cheap, and at 1,000
+ * payments/s started one every 2-3 s, 7 MB above the heap it had just left. A young generation of
+ * 64 MB a semi-space, never shrunk, promotes a quarter as much request garbage, and a heap allowed to
+ * double before the next full collection leaves room for it: about one a minute at that rate
+ * (BENCHMARKS.md, seventh pass), for ~100 MB more RSS. Not allowed in NODE_OPTIONS.
  */
-export const SERVICE_ARGS = ['--min-semi-space-size=16', 'dist/main.js'];
+export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=100', 'dist/main.js'];
 
 /** Starts one app process on `port` with its output in `logFile`, and resolves once it answers /health/live. */
 export async function startApp({ port, logFile, env = {} }) {
