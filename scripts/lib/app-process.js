@@ -5,11 +5,12 @@ import { mkdirSync, openSync } from 'node:fs';
 /**
  * Node's arguments for the service, as `npm start` and the Dockerfile run it (a spec holds the three
  * alike). Every full (mark-compact) collection under load slows the request path for 50-100 ms while
- * its marking runs; V8 counts only the main thread's share of it, finds it cheap, and at 1,000
- * payments/s started one every 2-3 s, 7 MB above the heap it had just left. A young generation of
- * 64 MB a semi-space, never shrunk, promotes a quarter as much request garbage, and a heap allowed to
- * double before the next full collection leaves room for it: about one a minute at that rate
- * (BENCHMARKS.md, seventh pass), for ~100 MB more RSS. Not allowed in NODE_OPTIONS.
+ * its marking runs, and with a 16 MB young generation V8 began one every 2-3 s at 1,000 payments/s,
+ * 7 MB above the heap the last one left: it counts only the main thread's share of a collection and
+ * finds them cheap. A young generation fixed at 64 MB a semi-space promotes less of what is in flight
+ * at a scavenge, and a heap allowed to double gives the next collection room: one every ~18 s at that
+ * rate. Paid in memory: ~65 MB more RSS under load, and a sawtooth instead of a flat line at low load
+ * (BENCHMARKS.md, seventh pass). NODE_OPTIONS does not take the first and the last.
  */
 export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=100', 'dist/main.js'];
 
