@@ -10,7 +10,9 @@ import { mkdirSync, openSync } from 'node:fs';
  * finds them cheap. A young generation fixed at 64 MB a semi-space promotes less of what is in flight
  * at a scavenge, and a heap allowed to double gives the next collection room: one every ~18 s at that
  * rate. Paid in memory: ~65 MB more RSS under load, and a sawtooth instead of a flat line at low load
- * (BENCHMARKS.md, seventh pass). NODE_OPTIONS does not take the first and the last.
+ * (BENCHMARKS.md, seventh pass). 16 MB semi-spaces with the same growth save ~95 MB but promote three
+ * times as much, and missed the tail in 1 of 5 runs (eighth pass). NODE_OPTIONS does not take the
+ * first and the last.
  */
 export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=100', 'dist/main.js'];
 
