@@ -4,15 +4,9 @@ import { mkdirSync, openSync } from 'node:fs';
 
 /**
  * Node's arguments for the service, as `npm start` and the Dockerfile run it (a spec holds the three
- * alike). Every full (mark-compact) collection under load slows the request path for 50-100 ms while
- * its marking runs, and with a 16 MB young generation V8 began one every 2-3 s at 1,000 payments/s,
- * 7 MB above the heap the last one left: it counts only the main thread's share of a collection and
- * finds them cheap. A young generation fixed at 64 MB a semi-space promotes less of what is in flight
- * at a scavenge, and a heap allowed to double gives the next collection room: one every ~18 s at that
- * rate. Paid in memory: ~65 MB more RSS under load, and a sawtooth instead of a flat line at low load
- * (BENCHMARKS.md, seventh pass). 16 MB semi-spaces with the same growth save ~95 MB but promote three
- * times as much, and missed the tail in 1 of 5 runs (eighth pass). NODE_OPTIONS does not take the
- * first and the last.
+ * alike). A 64 MB young generation and a heap allowed to double make V8's full collections, each a
+ * 50-100 ms slowdown under load, rare: why, and what they cost in memory, are in the README's "Node's
+ * flags" and BENCHMARKS.md (seventh and eighth passes). NODE_OPTIONS does not take the first and the last.
  */
 export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=100', 'dist/main.js'];
 
