@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OrderModule } from './order/order.module.js';
 import { PaymentModule } from './payment/payment.module.js';
+import { RuntimeModule } from './runtime/runtime.module.js';
 import { ShutdownModule } from './shutdown/shutdown.module.js';
 import { UserModule } from './user/user.module.js';
 
@@ -24,6 +25,7 @@ import { UserModule } from './user/user.module.js';
     OrderModule,
     PaymentModule,
     CheckoutModule,
+    RuntimeModule,
   ],
   providers: [LogFlush],
 })

@@ -1,0 +1,102 @@
+import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
+import type { AppConfig } from '../config/index.js';
+
+/** Busier than this share of the wall clock in any of the last seconds, the process is left to V8's own schedule: under load its full collections come often enough. */
+export const MAX_BUSY_SHARE = 0.5;
+/** How the event loop's busy share is sampled: a second at a time, the last five looked at, so a quiet minute does not hide load that just began. */
+export const SAMPLE_MS = 1000;
+export const RECENT_SAMPLES = 5;
+/** Less growth than this since the last collection is not worth a pause. */
+export const MIN_HEAP_GROWTH_BYTES = 2 * 1024 * 1024;
+
+/** What the collector reads and calls: the process's own (processHeap), or a fake in its spec. */
+export interface HeapProbe {
+  now(): number;
+  heapUsed(): number;
+  /** The share of the wall clock the event loop was busy since the previous call. */
+  busyShareSinceLastCall(): number;
+  /** A full collection; absent when Node was started without --expose-gc. */
+  collect?: () => void;
+}
+
+/** This process: heap from process.memoryUsage(), busy share from the event loop's utilization, gc() from --expose-gc. */
+export function processHeap(): HeapProbe {
+  let previous = performance.eventLoopUtilization();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  return {
+    now: () => performance.now(),
+    heapUsed: () => process.memoryUsage().heapUsed,
+    busyShareSinceLastCall: () => {
+      const now = performance.eventLoopUtilization();
+      const share = performance.eventLoopUtilization(now, previous).utilization;
+      previous = now;
+      return share;
+    },
+    collect: gc ? () => gc() : undefined,
+  };
+}
+
+/**
+ * A full collection now and then while the process is mostly idle, so its memory lies flat at low
+ * load. Under a steady trickle V8 collects the old generation only when it has doubled (the
+ * --heap-growing-percent=100 the service runs with) and its memory reducer gives up after three
+ * tries, so RSS saws with a period of many minutes; see the README's "Node's flags". At most one
+ * collection every IDLE_GC_INTERVAL_MS.
+ */
+export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(IdleHeapCollector.name);
+  private timer?: NodeJS.Timeout;
+  private heapAfterLastCollection: number;
+  private lastCollectionAt: number;
+  private readonly recentBusyShares: number[] = [];
+
+  constructor(
+    private readonly config: Pick<AppConfig, 'idleGcIntervalMs'>,
+    private readonly heap: HeapProbe,
+  ) {
+    this.heapAfterLastCollection = heap.heapUsed();
+    this.lastCollectionAt = heap.now();
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.config.idleGcIntervalMs === 0) return;
+    if (!this.heap.collect) {
+      this.logger.log('no idle collections: Node runs without --expose-gc (npm start passes it; IDLE_GC_INTERVAL_MS=0 says so on purpose)');
+      return;
+    }
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /**
+   * One second's look: collects when the interval has passed since the last collection, each of the
+   * last seconds was mostly idle and the heap grew enough; says whether it did.
+   */
+  sample(): boolean {
+    this.recentBusyShares.push(this.heap.busyShareSinceLastCall());
+    if (this.recentBusyShares.length > RECENT_SAMPLES) this.recentBusyShares.shift();
+    const busiest = Math.max(...this.recentBusyShares);
+    const before = this.heap.heapUsed();
+    const started = this.heap.now();
+    if (
+      !this.heap.collect ||
+      started - this.lastCollectionAt < this.config.idleGcIntervalMs ||
+      this.recentBusyShares.length < RECENT_SAMPLES ||
+      busiest >= MAX_BUSY_SHARE ||
+      before - this.heapAfterLastCollection < MIN_HEAP_GROWTH_BYTES
+    ) {
+      return false;
+    }
+    this.heap.collect();
+    this.heapAfterLastCollection = this.heap.heapUsed();
+    this.lastCollectionAt = this.heap.now();
+    const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+    this.logger.debug(`idle full collection (event loop at most ${(busiest * 100).toFixed(0)}% busy): heap ${mb(before)} -> ${mb(this.heapAfterLastCollection)} MB in ${(this.lastCollectionAt - started).toFixed(0)} ms`);
+    return true;
+  }
+}
