@@ -62,7 +62,7 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
   onApplicationBootstrap(): void {
     if (this.config.idleGcIntervalMs === 0) return;
     if (!this.heap.collect) {
-      this.logger.log('no idle collections: Node runs without --expose-gc (npm start passes it; IDLE_GC_INTERVAL_MS=0 says so on purpose)');
+      this.logger.log('no idle collections: Node runs without --expose-gc (npm start passes it; IDLE_GC_INTERVAL_MS=0 turns them off without this line)');
       return;
     }
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
