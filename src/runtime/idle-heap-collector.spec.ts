@@ -5,14 +5,13 @@ const INTERVAL_MS = 30_000;
 
 /** A process whose clock, heap and busy share the test sets; a collection takes the heap back to `floor`. */
 function fakeProcess(withGc = true) {
-  const state = { now: 0, used: 40 * 1048576, busy: 0.1, floor: 40 * 1048576, collections: 0 };
+  const state = { now: 0, used: 40 * 1048576, busy: 0.1, floor: 40 * 1048576 };
   const probe: HeapProbe = {
     now: () => state.now,
     heapUsed: () => state.used,
     busyShareSinceLastCall: () => state.busy,
     collect: withGc
       ? () => {
-          state.collections++;
           state.used = state.floor;
         }
       : undefined,
