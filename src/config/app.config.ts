@@ -15,7 +15,7 @@ class AppEnv {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   /** How long a SIGTERM may take: requests in flight finish within it, then the process exits whatever is left. */
   @IsInt() @Min(1000) @Max(600_000) SHUTDOWN_GRACE_MS: number = 10_000;
-  /** How often a mostly idle process may collect its whole heap, so that RSS stays flat at low load; 0: never. Needs node --expose-gc (npm start passes it). */
+  /** How often a process serving a light, steady load may collect its whole heap, so that RSS stays flat at low load; 0: never. Needs node --expose-gc (npm start passes it). */
   @IsInt() @Min(0) @Max(3_600_000) IDLE_GC_INTERVAL_MS: number = 30_000;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from '@jest/globals';
-import { IdleHeapCollector, MAX_BUSY_SHARE, MIN_HEAP_GROWTH_BYTES, RECENT_SAMPLES, SAMPLE_MS, type HeapProbe } from './idle-heap-collector.js';
+import { IdleHeapCollector, MAX_BUSY_RISE, MAX_BUSY_SHARE, MIN_BUSY_SHARE, MIN_HEAP_GROWTH_BYTES, RECENT_SAMPLES, SAMPLE_MS, type HeapProbe } from './idle-heap-collector.js';
 
 const INTERVAL_MS = 30_000;
 
@@ -56,6 +56,32 @@ describe('IdleHeapCollector', () => {
     state.busy = MAX_BUSY_SHARE;
     expect(run(collector, state, 60)).toBe(0);
     // Load just ended: the busy second is still among the last ones looked at.
+    state.busy = 0.1;
+    expect(run(collector, state, RECENT_SAMPLES - 1)).toBe(0);
+    expect(run(collector, state, 1)).toBe(1);
+  });
+
+  it('holds off in the second that load begins, though that second was mostly idle, and collects once the load is steady', () => {
+    const { state, probe } = fakeProcess();
+    const collector = new IdleHeapCollector({ idleGcIntervalMs: INTERVAL_MS }, probe);
+    state.busy = 0.05;
+    run(collector, state, 29);
+    // More load began within the last second: its share is still low, but above the seconds before it.
+    state.busy = 0.05 + 2 * MAX_BUSY_RISE;
+    expect(run(collector, state, 1)).toBe(0);
+    // The same share a second later is steady, and still mostly idle.
+    expect(run(collector, state, 1)).toBe(1);
+    // A second a little busier than the others, within the noise, does not hold it off.
+    run(collector, state, 29);
+    state.busy += MAX_BUSY_RISE / 2;
+    expect(run(collector, state, 1)).toBe(1);
+  });
+
+  it('leaves an idle process to V8, and collects once a light load has run for all of the last seconds', () => {
+    const { state, probe } = fakeProcess();
+    const collector = new IdleHeapCollector({ idleGcIntervalMs: INTERVAL_MS }, probe);
+    state.busy = MIN_BUSY_SHARE / 4;
+    expect(run(collector, state, 120)).toBe(0);
     state.busy = 0.1;
     expect(run(collector, state, RECENT_SAMPLES - 1)).toBe(0);
     expect(run(collector, state, 1)).toBe(1);

@@ -2,8 +2,21 @@ import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from 
 import { performance } from 'node:perf_hooks';
 import type { AppConfig } from '../config/index.js';
 
-/** Busier than this share of the wall clock in any of the last seconds, the process is left to V8's own schedule: under load its full collections come often enough. */
-export const MAX_BUSY_SHARE = 0.5;
+/**
+ * Busier than this share of the wall clock in any of the last seconds, the process is left to V8's
+ * own schedule: under load its full collections come often enough. Well under the ~0.5 of a process
+ * at half its top rate, so that steady load is never paused; a 60 checkouts/s trickle is ~0.25.
+ */
+export const MAX_BUSY_SHARE = 0.35;
+/**
+ * Idler than this in any of the last seconds (an idle service is ~0.005), the process is left to V8's
+ * memory reducer, which collects an idle heap by itself. A forced collection also throws away the
+ * optimized code of the hot paths (V8 marks it "weak objects"); under traffic it is compiled again
+ * at once, but in an idle process the next burst of load would meet it cold (BENCHMARKS.md).
+ */
+export const MIN_BUSY_SHARE = 0.02;
+/** A last second busier than the ones before it by more than this may be load beginning: a pause now would land on its first requests. */
+export const MAX_BUSY_RISE = 0.05;
 /** How the event loop's busy share is sampled: a second at a time, the last five looked at, so a quiet minute does not hide load that just began. */
 export const SAMPLE_MS = 1000;
 export const RECENT_SAMPLES = 5;
@@ -38,11 +51,11 @@ export function processHeap(): HeapProbe {
 }
 
 /**
- * A full collection now and then while the process is mostly idle, so its memory lies flat at low
- * load. Under a steady trickle V8 collects the old generation only when it has doubled (the
- * --heap-growing-percent=100 the service runs with) and its memory reducer gives up after three
- * tries, so RSS saws with a period of many minutes; see the README's "Node's flags". At most one
- * collection every IDLE_GC_INTERVAL_MS.
+ * A full collection now and then while the process is mostly idle but serving (a steady trickle,
+ * between MIN_ and MAX_BUSY_SHARE), so its memory lies flat at low load. Under such a trickle V8
+ * collects the old generation only when it has doubled (the --heap-growing-percent=100 the service
+ * runs with) and its memory reducer gives up after three tries, so RSS saws with a period of many
+ * minutes; see the README's "Node's flags". At most one collection every IDLE_GC_INTERVAL_MS.
  */
 export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdleHeapCollector.name);
@@ -75,12 +88,16 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * One second's look: collects when the interval has passed since the last collection, each of the
-   * last seconds was mostly idle and the heap grew enough; says whether it did.
+   * last seconds was mostly idle, the latest no busier than the others, and the heap grew enough;
+   * says whether it did.
    */
   sample(): boolean {
     this.recentBusyShares.push(this.heap.busyShareSinceLastCall());
     if (this.recentBusyShares.length > RECENT_SAMPLES) this.recentBusyShares.shift();
     const busiest = Math.max(...this.recentBusyShares);
+    const idlest = Math.min(...this.recentBusyShares);
+    const latest = this.recentBusyShares.at(-1) ?? 0;
+    const rising = latest > Math.max(...this.recentBusyShares.slice(0, -1)) + MAX_BUSY_RISE;
     const before = this.heap.heapUsed();
     const started = this.heap.now();
     if (
@@ -88,6 +105,8 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
       started - this.lastCollectionAt < this.config.idleGcIntervalMs ||
       this.recentBusyShares.length < RECENT_SAMPLES ||
       busiest >= MAX_BUSY_SHARE ||
+      idlest < MIN_BUSY_SHARE ||
+      rising ||
       before - this.heapAfterLastCollection < MIN_HEAP_GROWTH_BYTES
     ) {
       return false;
