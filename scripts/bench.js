@@ -291,6 +291,7 @@ async function newPaymentPhases(targets) {
   // Evenly spaced arrivals: a rate-limited closed loop (autocannon's overallRate) sends from every connection at the same tick.
   // Sent from a worker thread over keep-alive connections: see openLoopHttp. The first second of
   // the same evenly spaced sends opens the connections and warms the new thread, and is not counted.
+  const collectionsBefore = await fullCollections(targets);
   const half = await openLoopHttp({
     targets,
     rate: halfRate,
@@ -311,10 +312,34 @@ async function newPaymentPhases(targets) {
       `              answers over 15 ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
+  const collectionsAfter = await fullCollections(targets);
+  if (collectionsBefore && collectionsAfter)
+    note(
+      `              V8's full collections in the app during the phase (its first second included): ${collectionsAfter.count - collectionsBefore.count}, ` +
+        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all`,
+    );
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
   if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   return { keys, http, raw, half };
+}
+
+/**
+ * The full (mark-compact) collections the app processes have made so far, and the pauses they cost,
+ * from their /metrics (prom-client's kind "major"; "incremental" counts the marking steps before
+ * one). Undefined when a target does not answer.
+ */
+async function fullCollections(targets) {
+  const total = { count: 0, ms: 0 };
+  for (const url of targets) {
+    const response = await fetch(`${url}/metrics`).catch(() => undefined);
+    if (!response?.ok) return undefined;
+    for (const [, field, value] of (await response.text()).matchAll(/^nodejs_gc_duration_seconds_(count|sum)\{kind="major"\} (\S+)$/gm)) {
+      if (field === 'count') total.count += Number(value);
+      else total.ms += Number(value) * 1000;
+    }
+  }
+  return total;
 }
 
 let isolationNeeded;
