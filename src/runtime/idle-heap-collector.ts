@@ -53,9 +53,9 @@ export function processHeap(): HeapProbe {
 /**
  * A full collection now and then while the process is mostly idle but serving (a steady trickle,
  * between MIN_ and MAX_BUSY_SHARE), so its memory lies flat at low load. Under such a trickle V8
- * collects the old generation only when it has doubled (the --heap-growing-percent=100 the service
- * runs with) and its memory reducer gives up after three tries, so RSS saws with a period of many
- * minutes; see the README's "Node's flags". At most one collection every IDLE_GC_INTERVAL_MS.
+ * collects the old generation only when it has grown fourfold (the --heap-growing-percent=300 the
+ * service runs with) and its memory reducer gives up after three tries, so RSS saws with a period
+ * of many minutes; see the README's "Node's flags". At most one collection every IDLE_GC_INTERVAL_MS.
  */
 export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdleHeapCollector.name);
