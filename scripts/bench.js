@@ -266,6 +266,8 @@ async function newPaymentPhases(targets) {
   const httpOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
   const toPay = httpOrders.map((order) => ({ order, key: randomUUID() }));
   const http = await newPaymentRun(targets, toPay);
+  // From here to the half-rate phase the app serves nothing (the raw baseline, then the wait for InnoDB).
+  const collectionsWhileIdle = await fullCollections(targets);
   const keys = toPay.slice(0, http.sent);
   figures.payments = http.rate;
   note(
@@ -313,10 +315,11 @@ async function newPaymentPhases(targets) {
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
   const collectionsAfter = await fullCollections(targets);
-  if (collectionsBefore && collectionsAfter)
+  // One while the app was idle may have thrown away the optimized code the phase then needs (BENCHMARKS.md, tenth pass).
+  if (collectionsWhileIdle && collectionsBefore && collectionsAfter)
     note(
       `              V8's full collections in the app during the phase (its first second included): ${collectionsAfter.count - collectionsBefore.count}, ` +
-        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all`,
+        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all; while the app served nothing before it (the raw baseline and the wait): ${collectionsBefore.count - collectionsWhileIdle.count}`,
     );
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
   if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
