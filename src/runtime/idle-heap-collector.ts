@@ -88,8 +88,8 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * One second's look: collects when the interval has passed since the last collection, each of the
-   * last seconds was mostly idle, the latest no busier than the others, and the heap grew enough;
-   * says whether it did.
+   * last seconds was lightly loaded (between MIN_ and MAX_BUSY_SHARE), the latest no busier than the
+   * others, and the heap grew enough; says whether it did.
    */
   sample(): boolean {
     this.recentBusyShares.push(this.heap.busyShareSinceLastCall());
