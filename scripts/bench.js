@@ -267,7 +267,7 @@ async function newPaymentPhases(targets) {
   const toPay = httpOrders.map((order) => ({ order, key: randomUUID() }));
   const http = await newPaymentRun(targets, toPay);
   // From here to the half-rate phase the app serves nothing (the raw baseline, then the wait for InnoDB).
-  const collectionsWhileIdle = await fullCollections(targets);
+  const collectionsAtIdle = await fullCollections(targets);
   const keys = toPay.slice(0, http.sent);
   figures.payments = http.rate;
   note(
@@ -289,11 +289,13 @@ async function newPaymentPhases(targets) {
   // The two phases before wrote tens of thousands of payments: their purge and page write-back
   // would run on the same two cores during the latency phase (BENCHMARKS.md).
   // (Not in the smoke, which checks the guarantee, not the latency.)
+  // Read before the wait, not just before the phase: a scrape just before it came with a burst in
+  // the phase's first second in 2 of 3 traced runs, and in none of 16 without (BENCHMARKS.md, tenth pass).
+  const collectionsBefore = await fullCollections(targets);
   const settled = smoke ? undefined : await quietDatabase(pool);
   // Evenly spaced arrivals: a rate-limited closed loop (autocannon's overallRate) sends from every connection at the same tick.
   // Sent from a worker thread over keep-alive connections: see openLoopHttp. The first second of
   // the same evenly spaced sends opens the connections and warms the new thread, and is not counted.
-  const collectionsBefore = await fullCollections(targets);
   const half = await openLoopHttp({
     targets,
     rate: halfRate,
@@ -316,10 +318,10 @@ async function newPaymentPhases(targets) {
     );
   const collectionsAfter = await fullCollections(targets);
   // One while the app was idle may have thrown away the optimized code the phase then needs (BENCHMARKS.md, tenth pass).
-  if (collectionsWhileIdle && collectionsBefore && collectionsAfter)
+  if (collectionsAtIdle && collectionsBefore && collectionsAfter)
     note(
-      `              V8's full collections in the app during the phase (its first second included): ${collectionsAfter.count - collectionsBefore.count}, ` +
-        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all; while the app served nothing before it (the raw baseline and the wait): ${collectionsBefore.count - collectionsWhileIdle.count}`,
+      `              V8's full collections in the app during the wait and the phase: ${collectionsAfter.count - collectionsBefore.count}, ` +
+        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all; during the raw baseline before them, the app serving nothing: ${collectionsBefore.count - collectionsAtIdle.count}`,
     );
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
   if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
