@@ -94,19 +94,12 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
   sample(): boolean {
     this.recentBusyShares.push(this.heap.busyShareSinceLastCall());
     if (this.recentBusyShares.length > RECENT_SAMPLES) this.recentBusyShares.shift();
-    const busiest = Math.max(...this.recentBusyShares);
-    const idlest = Math.min(...this.recentBusyShares);
-    const latest = this.recentBusyShares.at(-1) ?? 0;
-    const rising = latest > Math.max(...this.recentBusyShares.slice(0, -1)) + MAX_BUSY_RISE;
     const before = this.heap.heapUsed();
     const started = this.heap.now();
     if (
       !this.heap.collect ||
       started - this.lastCollectionAt < this.config.idleGcIntervalMs ||
-      this.recentBusyShares.length < RECENT_SAMPLES ||
-      busiest >= MAX_BUSY_SHARE ||
-      idlest < MIN_BUSY_SHARE ||
-      rising ||
+      !this.steadyLightLoad() ||
       before - this.heapAfterLastCollection < MIN_HEAP_GROWTH_BYTES
     ) {
       return false;
@@ -115,7 +108,17 @@ export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationS
     this.heapAfterLastCollection = this.heap.heapUsed();
     this.lastCollectionAt = this.heap.now();
     const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
-    this.logger.debug(`idle full collection (event loop at most ${(busiest * 100).toFixed(0)}% busy): heap ${mb(before)} -> ${mb(this.heapAfterLastCollection)} MB in ${(this.lastCollectionAt - started).toFixed(0)} ms`);
+    const busiest = Math.max(...this.recentBusyShares);
+    this.logger.debug(`full collection at light load (event loop at most ${(busiest * 100).toFixed(0)}% busy): heap ${mb(before)} -> ${mb(this.heapAfterLastCollection)} MB in ${(this.lastCollectionAt - started).toFixed(0)} ms`);
     return true;
+  }
+
+  /** Every one of the last RECENT_SAMPLES seconds between MIN_ and MAX_BUSY_SHARE, and the latest not rising above the others. */
+  private steadyLightLoad(): boolean {
+    const shares = this.recentBusyShares;
+    if (shares.length < RECENT_SAMPLES) return false;
+    const earlier = shares.slice(0, -1);
+    const latest = shares[shares.length - 1];
+    return Math.max(...shares) < MAX_BUSY_SHARE && Math.min(...shares) >= MIN_BUSY_SHARE && latest <= Math.max(...earlier) + MAX_BUSY_RISE;
   }
 }
