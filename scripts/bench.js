@@ -3,15 +3,17 @@
 // Drives payonce on this machine and prints what it measured, then audits the database:
 //   checkout      one new payment then two retries with the same key, many users at once (API only)
 //   storm         one key fired many times at once, across every app process
-//   new payments  the highest rate of new payments, and the raw mysql2 baseline of the same SQL
-//   half rate     latency at half of that rate
-//   replays       completed keys replayed at 64 connections, beside a static route and a raw key read
+//   new payments  the highest rate of new payments, in turns with the raw mysql2 baseline of the same SQL and
+//                 (not in --smoke) the peer, @node-idempotency/nestjs around the same SQL (bench/peer, installed
+//                 on first use), and two ceilings: bare Nest + Fastify around the same SQL with nothing else, and
+//                 with a guard, an interceptor and a pipe that do nothing (how much of raw any Nest service of
+//                 this design reaches on this machine)
+//   half rate     latency at half of payonce's rate
+//   reads         completed keys replayed at 64 connections, in turns with GET /health/live, a raw key read and
+//                 (not in --smoke) the peer's replays and a bare Nest + Fastify app's GET /health/live (the floor)
 //   soak          (--soak N, alone) checkouts at SOAK_RATE (60)/s for N s, the app's RSS sampled every 10 s
-//   floor, peer   (not in --smoke) a bare Nest + Fastify app's GET /health/live, and @node-idempotency/nestjs
-//                 around the same SQL (bench/peer, installed on first use): new payments and replays
-//   ceiling       (not in --smoke) the raw baseline again, then bare Nest + Fastify around the same SQL with
-//                 nothing else, and with a guard, an interceptor and a pipe that do nothing: how much of raw
-//                 any Nest service of this design can reach on this machine, beside payonce's figure
+// In turns (scripts/lib/turns.js): every contender runs 2 s a round for 5 rounds, the order turned each
+// round, so each ratio compares figures measured seconds apart on a machine whose speed drifts.
 // Exits 1 when the guarantee broke (an unverified checkout, a storm with two payments, an audit
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
@@ -25,6 +27,7 @@ import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
 import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp } from './lib/load.js';
+import { inTurns, pooled, ratioInTurns } from './lib/turns.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
 const { values: args } = parseArgs({
@@ -41,14 +44,17 @@ const { values: args } = parseArgs({
 const smoke = args.smoke;
 const settings = {
   processes: Number(args.processes ?? (smoke ? 2 : 1)),
+  // Each contender's counted seconds: in turns (turns.js), over `rounds` rounds, each turn after turnWarmupMs not counted.
   seconds: Number(args.seconds ?? (smoke ? 2 : 10)),
+  rounds: smoke ? 2 : 5,
+  turnWarmupMs: smoke ? 250 : 500,
   payConnections: smoke ? 8 : 32,
   replayConnections: smoke ? 16 : 64,
   checkoutWorkers: smoke ? 8 : 32,
   stormRounds: smoke ? 5 : 20,
   stormSize: smoke ? 10 : 25,
   amount: 9000,
-  // Orders made for each closed-loop new-payment phase, per second of it: more than the fastest contender pays.
+  // Orders made for each contender's new payments, per second of its turns: more than the fastest contender pays.
   ordersPerSecond: smoke ? 1500 : 3200,
 };
 const API = '/api/v1';
@@ -63,8 +69,8 @@ const children = [];
 const failures = [];
 /** The bench's own account: every request carries its API key, every fixture belongs to it. */
 const credentials = { apiKey: '', accountId: 0 };
-/** payonce's own figures, which the floor and the peer are compared with. */
-const figures = { payments: 0, paymentsToRaw: 0, replays: 0, live: 0 };
+/** The peer's app: started for the new payments, kept for its in-memory replays. */
+let peerApp;
 const report = [];
 
 function note(line) {
@@ -250,43 +256,154 @@ async function stormPhase(targets) {
   if (ok !== orders.length) failures.push(`storm: ${orders.length - ok} keys not paid exactly once`);
 }
 
+/** Each contender's counted time a round: its counted seconds spread over the rounds. */
+const sliceMs = () => (settings.seconds * 1000) / settings.rounds;
+
+/** Orders for one contender's new payments over every round, warm-ups included, each with a key of its own. */
+async function ordersToPay(tag, prefix = '') {
+  const count = Math.ceil((settings.ordersPerSecond * settings.rounds * (sliceMs() + settings.turnWarmupMs)) / 1000);
+  const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}`, prefix });
+  return orders.map((order) => ({ order, key: randomUUID() }));
+}
+
 /**
- * The closed-loop HTTP phases, every contender driven alike: each new payment of `paid` ({ order, key })
- * once, in order, at payConnections; `completed` keys replayed over and over at replayConnections;
- * GET /health/live likewise. The driver encodes its requests before the clock starts (raw-http.js).
+ * A contender paying new orders over HTTP, every one driven alike: a turn pays the next of `toPay`
+ * ({ order, key }), each once, in order, at payConnections. The driver encodes its requests before
+ * the clock starts (raw-http.js). `paid` grows with what the turns sent, for the replays.
  */
-const newPaymentRun = (targets, paid) =>
-  closedLoopHttp({ targets, connections: settings.payConnections, durationMs: settings.seconds * 1000, requests: paid.map(({ order, key }) => payRequest(order, key)) });
-const replayRun = (targets, completed) =>
-  closedLoopHttp({ targets, connections: settings.replayConnections, durationMs: settings.seconds * 1000, requests: completed.map(({ order, key }) => payRequest(order, key)), cycle: true });
-const liveRun = (targets) => closedLoopHttp({ targets, connections: settings.replayConnections, durationMs: settings.seconds * 1000, requests: [{ method: 'GET', path: '/health/live' }], cycle: true });
+function httpPayer(targets, toPay) {
+  const perTurn = Math.ceil((settings.ordersPerSecond * (sliceMs() + settings.turnWarmupMs)) / 1000);
+  const paid = [];
+  const turn = async () => {
+    const batch = toPay.slice(paid.length, paid.length + perTurn);
+    const slice = await closedLoopHttp({
+      targets,
+      connections: settings.payConnections,
+      durationMs: sliceMs(),
+      warmupMs: settings.turnWarmupMs,
+      requests: batch.map(({ order, key }) => payRequest(order, key)),
+    });
+    paid.push(...batch.slice(0, slice.used));
+    return slice;
+  };
+  return { turn, paid };
+}
 
-async function newPaymentPhases(targets) {
-  const capacity = settings.ordersPerSecond * settings.seconds;
-  const httpOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `http-${Date.now()}` });
-  const toPay = httpOrders.map((order) => ({ order, key: randomUUID() }));
-  const http = await newPaymentRun(targets, toPay);
-  // From here to the half-rate phase the app serves nothing (the raw baseline, then the wait for InnoDB).
-  const collectionsAtIdle = await fullCollections(targets);
-  const keys = toPay.slice(0, http.sent);
-  figures.payments = http.rate;
+/** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, from this process, no HTTP. */
+function rawPayer(orders, setIsolation) {
+  let next = 0;
+  return async () => {
+    const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
+    try {
+      return await closedLoop({
+        workers: settings.payConnections,
+        durationMs: sliceMs(),
+        warmupMs: settings.turnWarmupMs,
+        step: (worker) => (next < orders.length ? rawPayment(connections[worker], orders[next++], setIsolation) : Promise.resolve(false)),
+      });
+    } finally {
+      connections.forEach((c) => c.release());
+    }
+  };
+}
+
+/** A contender sending `requests` over and over at replayConnections (replays of completed keys, GET /health/live). */
+const cyclingReader = (targets, requests) => () =>
+  closedLoopHttp({ targets, connections: settings.replayConnections, durationMs: sliceMs(), warmupMs: settings.turnWarmupMs, requests, cycle: true });
+
+/** raw mysql2's read of a completed key, at replayConnections: what a durable replay costs the database. */
+function rawKeyReader(completed) {
+  let next = 0;
+  return async () => {
+    const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
+    try {
+      return await closedLoop({
+        workers: settings.replayConnections,
+        durationMs: sliceMs(),
+        warmupMs: settings.turnWarmupMs,
+        step: (worker) => rawReplayRead(connections[worker], credentials.accountId, completed[next++ % completed.length].key),
+      });
+    } finally {
+      connections.forEach((c) => c.release());
+    }
+  };
+}
+
+const span = (low, high, digits = 0) => `${low.toFixed(digits)}-${high.toFixed(digits)}`;
+/** "1334/s (rounds 1290-1400)": a contender's pooled rate and its slowest and fastest round. */
+const rateOf = (run) => `${run.rate.toFixed(0)}/s (rounds ${span(run.low, run.high)})`;
+/** "1.15 (rounds 1.02-1.31)": a ratio in turns and the spread of its rounds. */
+const ratioOf = ({ ratio, low, high }) => `${ratio.toFixed(2)} (rounds ${span(low, high, 2)})`;
+
+/** Notes a failure when an HTTP contender's answers were not all 2xx, or its orders ran out. */
+function expectAllPaid(name, run) {
+  if (run.exhausted) note(`              (${name}'s orders ran out before its last round ended: its rate is of fewer seconds)`);
+  if (run.non2xx > 0 || run.errors > 0) failures.push(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors (${run.firstError})`);
+}
+
+/**
+ * New payments, every contender in turns (turns.js): payonce, raw mysql2 and, in the full bench, the
+ * peer and the two ceilings (bare Nest + Fastify around the raw statements, then with a guard, an
+ * interceptor and a pipe that do nothing: how much of raw any Nest service of this design reaches).
+ * Returns the keys each HTTP contender paid, and payonce's rate.
+ */
+async function newPaymentTurns(targets) {
+  const setIsolation = await rawNeedsIsolation();
+  const payonce = httpPayer(targets, await ordersToPay('http'));
+  const rawOrders = (await ordersToPay('raw')).map(({ order }) => order);
+  const contenders = { payonce: payonce.turn, raw: rawPayer(rawOrders, setIsolation) };
+  const payers = { payonce };
+  const ceilings = [];
+  if (!smoke) {
+    for (const table of ['users', 'balance_charges', 'orders', 'order_items', 'payments', 'idempotency_keys']) {
+      await pool.query(`CREATE TABLE IF NOT EXISTS peer_${table} LIKE ${table}`);
+    }
+    peerApp ??= await startPeerApp('peer', await freePort());
+    payers.peer = httpPayer([peerApp.url], await ordersToPay('peer', 'peer_'));
+    for (const kind of ['sql', 'layers']) {
+      const app = await startPeerApp(kind, await freePort(), { setIsolation });
+      ceilings.push(app);
+      payers[kind] = httpPayer([app.url], await ordersToPay(kind));
+    }
+    for (const name of ['peer', 'sql', 'layers']) contenders[name] = payers[name].turn;
+  }
   note(
-    `new payments  HTTP: ${http.rate.toFixed(0)}/s at ${settings.payConnections} connections (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), ` +
-      `p50 ${http.latency.p50.toFixed(1)} ms, p99 ${http.latency.p99.toFixed(1)} ms`,
+    `new payments  ${Object.keys(contenders).join(', ')} in turns: ${settings.rounds} rounds of ${(sliceMs() / 1000).toFixed(1)} s each ` +
+      `(after ${settings.turnWarmupMs} ms not counted), the order turned each round; ${settings.payConnections} connections`,
   );
-  if (http.exhausted) note(`              (the fixture ran out: all ${httpOrders.length} orders were paid before the phase ended)`);
-  if (http.non2xx > 0 || http.errors > 0) failures.push(`new payments: ${http.non2xx} non-2xx, ${http.errors} errors (${http.firstError})`);
+  let slices;
+  try {
+    slices = await inTurns(contenders, settings.rounds);
+  } finally {
+    ceilings.forEach((app) => app.stop());
+  }
+  const runs = Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, pooled(s)]));
+  const http = runs.payonce;
+  note(`              payonce HTTP: ${rateOf(http)} (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), p50 ${http.latency.p50.toFixed(1)} ms, p99 ${http.latency.p99.toFixed(1)} ms`);
+  expectAllPaid('new payments', http);
+  const { raw } = runs;
+  note(`              raw mysql2, same SQL: ${rateOf(raw)}, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
+  if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
+  const toRaw = ratioInTurns(slices.payonce, slices.raw);
+  note(`              ratio HTTP / raw = ${ratioOf(toRaw)} (target >= 0.80); ${ROUND_TRIPS_PER_PAYMENT} round trips per new payment (13 before the batching)`);
+  if (!smoke) {
+    note(`peer          @node-idempotency/nestjs new payments: ${rateOf(runs.peer)}; payonce runs at ${ratioOf(ratioInTurns(slices.payonce, slices.peer))} of it (target >= 1.00)`);
+    expectAllPaid('peer', runs.peer);
+    const ofRaw = (kind) => ratioInTurns(slices[kind], slices.raw);
+    note(`ceiling       bare Nest + Fastify around the same SQL: ${rateOf(runs.sql)} = ${ratioOf(ofRaw('sql'))} of raw`);
+    note(`ceiling         the same + a guard, an interceptor, a pipe that do nothing: ${rateOf(runs.layers)} = ${ratioOf(ofRaw('layers'))} of raw`);
+    note(`              payonce's new payments reached ${toRaw.ratio.toFixed(2)} of raw: ${ratioOf(ratioInTurns(slices.payonce, slices.layers))} of the second ceiling`);
+    for (const kind of ['sql', 'layers']) expectAllPaid(`ceiling ${kind}`, runs[kind]);
+  }
+  return { rate: http.rate, paid: payonce.paid, peerPaid: payers.peer?.paid };
+}
 
-  const raw = await rawPhase(capacity);
-  note(`              raw mysql2, same SQL: ${raw.rate.toFixed(0)}/s at ${settings.payConnections} connections, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
-  const ratio = http.rate / raw.rate;
-  figures.paymentsToRaw = ratio;
-  note(`              ratio HTTP / raw = ${ratio.toFixed(2)} (target >= 0.80); ${ROUND_TRIPS_PER_PAYMENT} round trips per new payment (13 before the batching)`);
-
-  const halfRate = Math.max(1, Math.floor(http.rate / 2));
+/** Latency at half of payonce's new-payment rate, arrivals evenly spaced, after the database has settled. */
+async function halfRatePhase(targets, fullRate) {
+  const halfRate = Math.max(1, Math.floor(fullRate / 2));
   const halfWarmupMs = 1000;
   const halfOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: halfRate * (settings.seconds + halfWarmupMs / 1000) + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
-  // The two phases before wrote tens of thousands of payments: their purge and page write-back
+  // The phases before wrote tens of thousands of payments: their purge and page write-back
   // would run on the same two cores during the latency phase (BENCHMARKS.md).
   // (Not in the smoke, which checks the guarantee, not the latency.)
   // Read before the wait, not just before the phase: a scrape just before it came with a burst in
@@ -317,16 +434,11 @@ async function newPaymentPhases(targets) {
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
   const collectionsAfter = await fullCollections(targets);
-  // One while the app was idle may have thrown away the optimized code the phase then needs (BENCHMARKS.md, tenth pass).
-  if (collectionsAtIdle && collectionsBefore && collectionsAfter)
-    note(
-      `              V8's full collections in the app during the wait and the phase: ${collectionsAfter.count - collectionsBefore.count}, ` +
-        `${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all; during the raw baseline before them, the app serving nothing: ${collectionsBefore.count - collectionsAtIdle.count}`,
-    );
+  if (collectionsBefore && collectionsAfter)
+    note(`              V8's full collections in the app during the wait and the phase: ${collectionsAfter.count - collectionsBefore.count}, ${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all`);
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
   if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
-  return { keys, http, raw, half };
 }
 
 /**
@@ -361,103 +473,42 @@ function rawNeedsIsolation() {
   return isolationNeeded;
 }
 
-/** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, from this process, no HTTP. */
-async function rawPhase(capacity) {
-  const rawOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `raw-${Date.now()}` });
-  let nextRaw = 0;
-  const setIsolation = await rawNeedsIsolation();
-  const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
-  const raw = await closedLoop({
-    workers: settings.payConnections,
-    durationMs: settings.seconds * 1000,
-    step: (worker) => (nextRaw < rawOrders.length ? rawPayment(connections[worker], rawOrders[nextRaw++], setIsolation) : Promise.resolve(false)),
-  });
-  connections.forEach((c) => c.release());
-  if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
-  return raw;
-}
-
-async function replayPhases(targets, paid) {
+/**
+ * Reads, in turns as the new payments were: payonce's replays of completed keys, its GET /health/live,
+ * raw mysql2's read of a completed key and, in the full bench, the peer's in-memory replays and a bare
+ * Nest + Fastify app's GET /health/live (the floor every route of payonce pays at least).
+ */
+async function readTurns(targets, paid, peerPaid) {
   const completed = paid.slice(0, 5000);
-  const replays = await replayRun(targets, completed);
+  const replayRequests = (keys) => keys.map(({ order, key }) => payRequest(order, key));
+  const live = [{ method: 'GET', path: '/health/live' }];
+  const contenders = { replays: cyclingReader(targets, replayRequests(completed)), live: cyclingReader(targets, live), keyRead: rawKeyReader(completed) };
+  let floor;
+  if (!smoke) {
+    floor = await startPeerApp('floor', await freePort());
+    contenders.peerReplays = cyclingReader([peerApp.url], replayRequests(peerPaid.slice(0, 5000)));
+    contenders.floor = cyclingReader([floor.url], live);
+  }
+  note(`reads         ${Object.keys(contenders).join(', ')} in turns as the new payments were; ${settings.replayConnections} connections`);
+  let slices;
+  try {
+    slices = await inTurns(contenders, settings.rounds);
+  } finally {
+    floor?.stop();
+    peerApp?.stop();
+  }
+  const runs = Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, pooled(s)]));
+  const { replays } = runs;
   note(
-    `replays       ${replays.rate.toFixed(0)}/s over ${completed.length} completed keys at ${settings.replayConnections} connections ` +
-      `(${replays.non2xx} non-2xx), p50 ${replays.latency.p50.toFixed(1)} ms, p99 ${replays.latency.p99.toFixed(1)} ms (target >= 10000/s)`,
+    `replays       ${rateOf(replays)} over ${completed.length} completed keys (${replays.non2xx} non-2xx), ` +
+      `p50 ${replays.latency.p50.toFixed(1)} ms, p99 ${replays.latency.p99.toFixed(1)} ms (target >= 10000/s)`,
   );
   if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors (${replays.firstError})`);
-
-  const live = await liveRun(targets);
-  figures.replays = replays.rate;
-  figures.live = live.rate;
-  note(`              static GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); replays run at ${(replays.rate / live.rate).toFixed(2)} of it`);
-
-  let nextRead = 0;
-  const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
-  const reads = await closedLoop({
-    workers: settings.replayConnections,
-    durationMs: settings.seconds * 1000,
-    step: (worker) => rawReplayRead(connections[worker], credentials.accountId, completed[nextRead++ % completed.length].key),
-  });
-  connections.forEach((c) => c.release());
-  note(`              raw mysql2 read of a completed key: ${reads.rate.toFixed(0)}/s; replays run at ${(replays.rate / reads.rate).toFixed(2)} of it`);
-}
-
-/** A bare Nest + Fastify app answering GET /health/live: what any route of payonce costs at least. */
-async function floorPhase() {
-  const floor = await startPeerApp('floor', await freePort());
-  try {
-    const live = await liveRun([floor.url]);
-    note(`floor         bare Nest + Fastify GET /health/live: ${live.rate.toFixed(0)}/s (${live.non2xx} non-2xx); payonce's runs at ${(figures.live / live.rate).toFixed(2)} of it (target >= 0.90)`);
-  } finally {
-    floor.stop();
-  }
-}
-
-/** @node-idempotency/nestjs (memory store) around the same claim + payment SQL, on peer_* tables. */
-async function peerPhase() {
-  for (const table of ['users', 'balance_charges', 'orders', 'order_items', 'payments', 'idempotency_keys']) {
-    await pool.query(`CREATE TABLE IF NOT EXISTS peer_${table} LIKE ${table}`);
-  }
-  const peer = await startPeerApp('peer', await freePort());
-  try {
-    const capacity = settings.ordersPerSecond * settings.seconds;
-    const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `peer-${Date.now()}`, prefix: 'peer_' });
-    const toPay = orders.map((order) => ({ order, key: randomUUID() }));
-    const payments = await newPaymentRun([peer.url], toPay);
-    note(
-      `peer          @node-idempotency/nestjs new payments: ${payments.rate.toFixed(0)}/s (${payments.non2xx} non-2xx); ` +
-        `payonce runs at ${(figures.payments / payments.rate).toFixed(2)} of it (target >= 1.00)`,
-    );
-    const replays = await replayRun([peer.url], toPay.slice(0, Math.min(payments.sent, 5000)));
-    note(`              its in-memory replays: ${replays.rate.toFixed(0)}/s (${replays.non2xx} non-2xx); payonce's durable replays run at ${(figures.replays / replays.rate).toFixed(2)} of it (target >= 1.20)`);
-  } finally {
-    peer.stop();
-  }
-}
-
-/**
- * How much of raw a Nest service of this design can reach here at all: bare Nest + Fastify around the
- * raw statements, then the same with a global guard, a route interceptor and a global pipe that do
- * nothing. Each is compared with a raw run made just before it, as payonce's new payments were.
- */
-async function ceilingPhase() {
-  const setIsolation = await rawNeedsIsolation();
-  const capacity = settings.ordersPerSecond * settings.seconds;
-  const rates = {};
-  for (const kind of ['sql', 'layers']) {
-    const raw = await rawPhase(capacity);
-    const app = await startPeerApp(kind, await freePort(), { setIsolation });
-    try {
-      const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: capacity, users: 2000, amount: settings.amount, tag: `${kind}-${Date.now()}` });
-      const run = await newPaymentRun([app.url], orders.map((order) => ({ order, key: randomUUID() })));
-      if (run.exhausted || run.non2xx > 0 || run.errors > 0) failures.push(`ceiling ${kind}: ${run.non2xx} non-2xx, ${run.errors} errors, ${run.sent} requests for ${orders.length} orders`);
-      rates[kind] = run.rate / raw.rate;
-      note(`ceiling       ${kind === 'sql' ? 'bare Nest + Fastify around the same SQL' : '  the same + a guard, an interceptor, a pipe that do nothing'}: ${run.rate.toFixed(0)}/s = ${rates[kind].toFixed(2)} of raw (${raw.rate.toFixed(0)}/s just before)`);
-    } finally {
-      app.stop();
-    }
-  }
-  note(`              payonce's new payments reached ${figures.paymentsToRaw.toFixed(2)} of raw: ${(figures.paymentsToRaw / rates.layers).toFixed(2)} of the second ceiling`);
+  note(`              static GET /health/live: ${rateOf(runs.live)} (${runs.live.non2xx} non-2xx); replays run at ${ratioOf(ratioInTurns(slices.replays, slices.live))} of it`);
+  note(`              raw mysql2 read of a completed key: ${rateOf(runs.keyRead)}; replays run at ${ratioOf(ratioInTurns(slices.replays, slices.keyRead))} of it`);
+  if (smoke) return;
+  note(`peer          its in-memory replays: ${rateOf(runs.peerReplays)} (${runs.peerReplays.non2xx} non-2xx); payonce's durable replays run at ${ratioOf(ratioInTurns(slices.replays, slices.peerReplays))} of it (target >= 1.20)`);
+  note(`floor         bare Nest + Fastify GET /health/live: ${rateOf(runs.floor)} (${runs.floor.non2xx} non-2xx); payonce's runs at ${ratioOf(ratioInTurns(slices.live, slices.floor))} of it (target >= 0.90)`);
 }
 
 /**
@@ -480,18 +531,14 @@ async function main() {
     await soakPhase(targets, Number(args.soak), Number(process.env.SOAK_RATE ?? 60));
     return finish(started);
   }
-  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase; LOG_LEVEL=${args.targets ? '(theirs)' : args['log-level']}`);
+  note(`payonce bench ${smoke ? '(smoke) ' : ''}${new Date().toISOString()} against ${targets.join(', ')}; ${settings.seconds} s per phase and contender; LOG_LEVEL=${args.targets ? '(theirs)' : args['log-level']}`);
   await checkoutPhase(targets);
   await stormPhase(targets);
-  const { keys } = await newPaymentPhases(targets);
-  await replayPhases(targets, keys);
-  if (smoke) note('floor, peer   not in the smoke (npm run bench measures them)');
-  else {
-    ensurePeerInstalled();
-    await floorPhase();
-    await peerPhase();
-    await ceilingPhase();
-  }
+  if (smoke) note('peer, floor   not in the smoke (npm run bench measures them beside payonce)');
+  else ensurePeerInstalled();
+  const { rate, paid, peerPaid } = await newPaymentTurns(targets);
+  await halfRatePhase(targets, rate);
+  await readTurns(targets, paid, peerPaid);
 
   return finish(started);
 }

@@ -24,15 +24,17 @@ export function summarize(latenciesMs) {
 }
 
 /**
- * Runs `workers` loops of `step(worker, i)` until `durationMs` has passed or `next()` runs dry;
- * returns { done, seconds, rate, latency }. A step that throws counts in `errors` and the loop goes on.
+ * Runs `workers` loops of `step(worker)` until `warmupMs + durationMs` has passed or a step returns
+ * false (ran dry); steps begun in the first `warmupMs` are not in `done`, the rate and the latencies.
+ * Returns { done, errors, firstError, seconds, rate, latency, latencies }. A step that throws counts in
+ * `errors` (the warm-up's too) and the loop goes on.
  */
-export async function closedLoop({ workers, durationMs, step }) {
+export async function closedLoop({ workers, durationMs, step, warmupMs = 0 }) {
   const latencies = [];
   let done = 0;
   let errors = 0;
   let firstError;
-  const started = performance.now();
+  const started = performance.now() + warmupMs;
   const deadline = started + durationMs;
   await Promise.all(
     Array.from({ length: workers }, async (_, worker) => {
@@ -40,6 +42,7 @@ export async function closedLoop({ workers, durationMs, step }) {
         const t0 = performance.now();
         try {
           if ((await step(worker)) === false) return;
+          if (t0 < started) continue;
           latencies.push(performance.now() - t0);
           done++;
         } catch (error) {
@@ -49,8 +52,8 @@ export async function closedLoop({ workers, durationMs, step }) {
       }
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  return { done, errors, firstError, seconds, rate: done / seconds, latency: summarize(latencies) };
+  const seconds = Math.max(0, performance.now() - started) / 1000;
+  return { done, errors, firstError, seconds, rate: seconds > 0 ? done / seconds : 0, latency: summarize(latencies), latencies };
 }
 
 /**
@@ -134,12 +137,11 @@ export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0
 /**
  * closedLoopSockets (raw-http.js) in a worker thread: `connections` keep-alive sockets over `targets`,
  * each sending the next of `requests` ({ method, path, headers, body }, each once in order, or over
- * and over with `cycle`) as soon as its answer came, for `durationMs`. Every closed-loop HTTP phase
- * of the bench; resolves to { requests (answers), sent, rate, ok2xx, non2xx, errors, exhausted,
- * latency: { p50, p99, max }, firstError }.
+ * and over with `cycle`) as soon as its answer came, for `durationMs` after `warmupMs` not counted.
+ * Every closed-loop HTTP phase of the bench; resolves to closedLoopSockets' result.
  */
-export function closedLoopHttp({ targets, connections, durationMs, requests, cycle = false }) {
-  return inWorker('./closed-loop-worker.js', { targets, connections, durationMs, requests, cycle });
+export function closedLoopHttp({ targets, connections, durationMs, requests, cycle = false, warmupMs = 0 }) {
+  return inWorker('./closed-loop-worker.js', { targets, connections, durationMs, requests, cycle, warmupMs });
 }
 
 /** Runs a driver file of this folder in a worker thread with `workerData`; resolves to the one message it posts. */

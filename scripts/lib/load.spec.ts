@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { openLoop, openLoopHttp, slowBursts } from './load.js';
+import { closedLoop, openLoop, openLoopHttp, slowBursts } from './load.js';
 
 describe('openLoop', () => {
   it('sends the warm-up first at the same spacing and counts only what follows it', async () => {
@@ -21,6 +21,28 @@ describe('openLoop', () => {
     // Evenly spaced: 60 sends at 200/s span about 295 ms, with no pause after the warm-up.
     expect(sentAt[59] - sentAt[0]).toBeGreaterThan(280);
     expect(sentAt[59] - sentAt[0]).toBeLessThan(400);
+  });
+});
+
+describe('closedLoop', () => {
+  it('leaves the steps begun in the warm-up out of the rate and the latencies, but not out of the errors', async () => {
+    let steps = 0;
+    const result = await closedLoop({
+      workers: 2,
+      warmupMs: 150,
+      durationMs: 150,
+      step: async () => {
+        if (steps++ === 0) throw new Error('the first step fails');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      },
+    });
+    // Two workers at ~10 ms a step: ~30 steps in each 150 ms, the warm-up's not counted.
+    expect(result.done).toBeGreaterThan(10);
+    expect(result.done).toBeLessThan(steps - 15);
+    expect(result.latencies).toHaveLength(result.done);
+    expect(result.errors).toBe(1);
+    expect(result.seconds).toBeGreaterThanOrEqual(0.15);
+    expect(result.seconds).toBeLessThan(0.3);
   });
 });
 

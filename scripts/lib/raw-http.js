@@ -117,35 +117,42 @@ const encodeFor = (origins, requests) => new Map(origins.map((origin) => [origin
  * `connections` keep-alive connections spread over `targets` (http://127.0.0.1:port URLs), each
  * sending `requests` in turn (every request once, in order across all connections; `cycle` starts the
  * list again instead of stopping when it runs dry) and the next one as soon as an answer came, until
- * `durationMs` has passed. A connection the server closed is opened again, and a request that was in
- * flight on it counts in `errors`; a connection that could not connect, or read an answer it cannot
- * frame, stops. Resolves to { requests (answers), sent, ok2xx, non2xx, errors, exhausted, seconds,
- * rate, latency: { p50, p99, max }, firstError }.
+ * `warmupMs + durationMs` has passed. Requests sent in the first `warmupMs` (new connections, the
+ * thread's first, interpreted, sends) are not in the rate and latencies, but their failures are in
+ * the counts. A connection the server closed is opened again, and a request that was in flight on it
+ * counts in `errors`; a connection that could not connect, or read an answer it cannot frame, stops.
+ * Resolves to { requests (answers after the warm-up), used (how many of `requests` went out), ok2xx,
+ * non2xx, errors (all three the warm-up's included), exhausted, seconds, rate, latency: { p50, p99,
+ * max }, latencies, firstError }.
  */
-export async function closedLoopSockets({ targets, connections, durationMs, requests, cycle = false }) {
+export async function closedLoopSockets({ targets, connections, durationMs, requests, cycle = false, warmupMs = 0 }) {
   const origins = targets.map((target) => new URL(target));
   const encoded = encodeFor(origins, requests);
   const latencies = [];
-  const totals = { sent: 0, ok2xx: 0, non2xx: 0, errors: 0, exhausted: false };
+  const totals = { ok2xx: 0, non2xx: 0, errors: 0, exhausted: false };
+  let used = 0;
+  let counted = 0;
   let firstError;
-  const started = performance.now();
+  const started = performance.now() + warmupMs;
   const deadline = started + durationMs;
 
   const drive = async (origin) => {
     const bytes = encoded.get(origin.host);
     let connection = new Connection(origin);
     while (performance.now() < deadline) {
-      if (!cycle && totals.sent >= requests.length) {
+      if (!cycle && used >= requests.length) {
         totals.exhausted = true;
         break;
       }
       if (!connection.usable) connection = new Connection(origin);
       const sentAt = performance.now();
       try {
-        const status = await connection.send(bytes[totals.sent++ % bytes.length]);
-        latencies.push(performance.now() - sentAt);
+        const status = await connection.send(bytes[used++ % bytes.length]);
         if (status >= 200 && status < 300) totals.ok2xx++;
         else totals.non2xx++;
+        if (sentAt < started) continue;
+        latencies.push(performance.now() - sentAt);
+        counted++;
       } catch (error) {
         totals.errors++;
         firstError ??= error;
@@ -156,9 +163,8 @@ export async function closedLoopSockets({ targets, connections, durationMs, requ
   };
 
   await Promise.all(Array.from({ length: connections }, (_, i) => drive(origins[i % origins.length])));
-  const seconds = (performance.now() - started) / 1000;
-  const answered = totals.ok2xx + totals.non2xx;
-  return { requests: answered, ...totals, seconds, rate: answered / seconds, latency: summarize(latencies), firstError: firstError && String(firstError) };
+  const seconds = Math.max(0, performance.now() - started) / 1000;
+  return { requests: counted, used, ...totals, seconds, rate: seconds > 0 ? counted / seconds : 0, latency: summarize(latencies), latencies, firstError: firstError && String(firstError) };
 }
 
 /**

@@ -74,7 +74,7 @@ describe('closedLoopHttp', () => {
         body: JSON.stringify({ n: i }),
       }));
       const result = await closedLoopHttp({ targets: [server.url], connections: 4, durationMs: 5000, requests });
-      expect(result).toMatchObject({ requests: 40, sent: 40, ok2xx: 39, non2xx: 1, errors: 0, exhausted: true });
+      expect(result).toMatchObject({ requests: 40, used: 40, ok2xx: 39, non2xx: 1, errors: 0, exhausted: true });
       expect(seen.map((s) => s.key).sort()).toEqual(requests.map((r) => r.headers['idempotency-key']).sort());
       expect(seen.find((s) => s.key === 'k3')).toEqual({ path: '/pay', key: 'k3', body: '{"n":3}', host: server.url.slice('http://'.length) });
       expect(server.sockets.size).toBe(4);
@@ -101,6 +101,26 @@ describe('closedLoopHttp', () => {
       expect(result.errors).toBe(0);
       expect(server.sockets.size).toBeGreaterThan(2);
       expect(result.seconds).toBeGreaterThanOrEqual(0.3);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('with a warm-up, counts only what was sent after it in the rate, but every answer in the statuses', async () => {
+    let answered = 0;
+    const server = await serve((_req, _body, res) => {
+      answered++;
+      setTimeout(() => send(res, 200, '{}'), 5);
+    });
+    try {
+      const result = await closedLoopHttp({ targets: [server.url], connections: 2, warmupMs: 200, durationMs: 200, requests: [{ path: '/a' }], cycle: true });
+      expect(result.used).toBe(answered);
+      expect(result.ok2xx).toBe(answered);
+      expect(result.requests).toBeGreaterThan(10);
+      expect(result.requests).toBeLessThan(answered - 10);
+      expect(result.latencies).toHaveLength(result.requests);
+      expect(result.seconds).toBeGreaterThanOrEqual(0.2);
+      expect(result.seconds).toBeLessThan(0.4);
     } finally {
       await server.close();
     }
