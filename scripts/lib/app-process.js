@@ -6,10 +6,12 @@ import { mkdirSync, openSync } from 'node:fs';
  * Node's arguments for the service, as `npm start` and the Dockerfile run it (a spec holds the three
  * alike). A 64 MB young generation and a heap allowed to grow fourfold make V8's full collections,
  * each a 50-100 ms slowdown under load, rare: why, and what they cost in memory, are in the README's
- * "Node's flags" and BENCHMARKS.md (seventh to tenth passes). --expose-gc lets the service collect its
- * heap under a light load (src/runtime/), so RSS lies flat there. NODE_OPTIONS does not take all of them.
+ * "Node's flags" and BENCHMARKS.md (seventh to eleventh passes). --no-memory-reducer: V8's memory
+ * reducer also starts one 100 s after the last, whatever the load, and that one throws away the hot
+ * paths' optimized code (eleventh pass). --expose-gc lets the service collect its heap under a light
+ * load (src/runtime/), so RSS lies flat there. NODE_OPTIONS does not take all of them.
  */
-export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=300', '--expose-gc', 'dist/main.js'];
+export const SERVICE_ARGS = ['--min-semi-space-size=64', '--max-semi-space-size=64', '--heap-growing-percent=300', '--no-memory-reducer', '--expose-gc', 'dist/main.js'];
 
 /** Starts one app process on `port` with its output in `logFile`, and resolves once it answers /health/live. */
 export async function startApp({ port, logFile, env = {} }) {

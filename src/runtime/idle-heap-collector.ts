@@ -9,10 +9,11 @@ import type { AppConfig } from '../config/index.js';
  */
 export const MAX_BUSY_SHARE = 0.35;
 /**
- * Idler than this in any of the last seconds (an idle service is ~0.005), the process is left to V8's
- * memory reducer, which collects an idle heap by itself. A forced collection also throws away the
- * optimized code of the hot paths (V8 marks it "weak objects"); under traffic it is compiled again
- * at once, but in an idle process the next burst of load would meet it cold (BENCHMARKS.md).
+ * Idler than this in any of the last seconds (an idle service is ~0.005), the process is left alone:
+ * an idle heap does not grow. A forced collection also throws away the optimized code of the hot
+ * paths (V8 marks it "weak objects"); under traffic it is compiled again at once, but in an idle
+ * process the next burst of load would meet it cold (BENCHMARKS.md, tenth pass). V8's memory
+ * reducer, whose collections do the same, is off in the service (--no-memory-reducer, eleventh pass).
  */
 export const MIN_BUSY_SHARE = 0.02;
 /** A last second busier than the ones before it by more than this may be load beginning: a pause now would land on its first requests. */
@@ -54,8 +55,8 @@ export function processHeap(): HeapProbe {
  * A full collection now and then while the process is mostly idle but serving (a steady trickle,
  * between MIN_ and MAX_BUSY_SHARE), so its memory lies flat at low load. Under such a trickle V8
  * collects the old generation only when it has grown fourfold (the --heap-growing-percent=300 the
- * service runs with) and its memory reducer gives up after three tries, so RSS saws with a period
- * of many minutes; see the README's "Node's flags". At most one collection every IDLE_GC_INTERVAL_MS.
+ * service runs with, and no memory reducer), so RSS saws with a period of many minutes; see the
+ * README's "Node's flags". At most one collection every IDLE_GC_INTERVAL_MS.
  */
 export class IdleHeapCollector implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(IdleHeapCollector.name);
