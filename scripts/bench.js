@@ -8,7 +8,7 @@
 //                 on first use), and two ceilings: bare Nest + Fastify around the same SQL with nothing else, and
 //                 with a guard, an interceptor and a pipe that do nothing (how much of raw any Nest service of
 //                 this design reaches on this machine)
-//   half rate     latency at half of payonce's rate
+//   half rate     latency at half of payonce's rate, and (not in --smoke) raw mysql2's at that rate, its control
 //   reads         completed keys replayed at 64 connections, in turns with GET /health/live, a raw key read and
 //                 (not in --smoke) the peer's replays and a bare Nest + Fastify app's GET /health/live (the floor)
 //   soak          (--soak N, alone) checkouts at SOAK_RATE (60)/s for N s, the app's RSS sampled every 10 s
@@ -26,7 +26,7 @@ import { auditFailed, auditScope, formatAudit, runAudit } from './lib/audit-chec
 import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
-import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp } from './lib/load.js';
+import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp, openLoopRaw } from './lib/load.js';
 import { inTurns, pooled, ratioInTurns } from './lib/turns.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
@@ -439,6 +439,28 @@ async function halfRatePhase(targets, fullRate) {
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
   if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
+  if (!smoke) await rawAtHalfRate(halfRate, halfWarmupMs);
+}
+
+/**
+ * The control for the half-rate phase: raw mysql2 sending the same statements at the same rate and
+ * spacing, after the same wait, from a pool the size of the app's. A tail that raw has too is the
+ * database's and the machine's; what payonce adds to it is the service's. It runs after payonce's
+ * phase, not in turns with it: in turns, each turn's first seconds had bursts of their own
+ * (BENCHMARKS.md, eleventh pass).
+ */
+async function rawAtHalfRate(rate, warmupMs) {
+  const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: rate * (settings.seconds + warmupMs / 1000) + 100, users: 2000, amount: settings.amount, tag: `half-raw-${Date.now()}` });
+  await quietDatabase(pool);
+  const poolSize = Number(process.env.DB_POOL_SIZE ?? 20);
+  const raw = await openLoopRaw({ connection: connectionOptions(), poolSize, orders, setIsolation: await rawNeedsIsolation(), rate, durationMs: settings.seconds * 1000, warmupMs });
+  const { worst } = raw.bursts;
+  note(
+    `              raw mysql2 at the same rate and spacing (the same SQL, a pool of ${poolSize} as the app's): p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms; ` +
+      `${raw.failed} failed, ${raw.late} sent over 5 ms late` +
+      (worst ? `; its worst burst at ${(worst.at / 1000).toFixed(1)} s: ${worst.count} answers over 15 ms, up to ${worst.worstMs.toFixed(0)} ms` : ''),
+  );
+  if (raw.failed > 0) failures.push(`raw at half rate: ${raw.failed} payments failed`);
 }
 
 /**

@@ -135,6 +135,16 @@ export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0
 }
 
 /**
+ * openLoop for the raw mysql2 baseline: payonce's statements for new payment i on `orders[i]`
+ * (raw-payment.js), from a worker thread over a pool of `poolSize` connections (`connection`: mysql2
+ * options). What the same rate and spacing cost the database and the machine without the service.
+ * Resolves to openLoop's result.
+ */
+export function openLoopRaw({ connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs = 0 }) {
+  return inWorker('./open-loop-raw-worker.js', { connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs });
+}
+
+/**
  * closedLoopSockets (raw-http.js) in a worker thread: `connections` keep-alive sockets over `targets`,
  * each sending the next of `requests` ({ method, path, headers, body }, each once in order, or over
  * and over with `cycle`) as soon as its answer came, for `durationMs` after `warmupMs` not counted.

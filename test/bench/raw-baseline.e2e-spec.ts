@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import mysql from 'mysql2/promise';
 import { connectionOptions } from '../../scripts/lib/db-config.js';
+import { openLoopRaw } from '../../scripts/lib/load.js';
 import { needsIsolationStatement, rawPayment, ROUND_TRIPS_PER_PAYMENT } from '../../scripts/lib/raw-payment.js';
 import { createOrder, createUser, ledgerOf, newKey, pay } from '../factories/index.js';
 import { recordRoundTrips, shapeOf } from '../setup/sql-recorder.js';
@@ -49,5 +50,23 @@ describe("the bench's raw mysql2 baseline", () => {
     expect(service).toHaveLength(ROUND_TRIPS_PER_PAYMENT);
     // And the baseline's payment is a real one.
     expect(await ledgerOf(t, user.id)).toMatchObject({ payments: 3, balance: 100_000 - 3 * 9000 });
+  });
+
+  it('as the half-rate control, pays each order once from its worker, the warm-up unmeasured', async () => {
+    const user = await createUser(t, 1_000_000);
+    const orders = [];
+    for (let i = 0; i < 20; i++) orders.push({ accountId: t.account.accountId, orderId: (await createOrder(t, user.id)).id, userId: user.id });
+    // 100/s for 50 ms of warm-up and 150 ms measured: 5 + 15 sends, one per order.
+    const result = await openLoopRaw({
+      connection: connectionOptions(process.env),
+      poolSize: 4,
+      orders,
+      setIsolation: await needsIsolationStatement(connection),
+      rate: 100,
+      durationMs: 150,
+      warmupMs: 50,
+    });
+    expect(result).toMatchObject({ sent: 15, failed: 0 });
+    expect(await ledgerOf(t, user.id)).toMatchObject({ payments: 20, balance: 1_000_000 - 20 * 9000 });
   });
 });

@@ -1,0 +1,22 @@
+// The raw baseline's open-loop driver thread (see openLoopRaw in load.js): payonce's statements for
+// each new payment, sent at evenly spaced moments from a pool the size of the app's, on an event loop
+// and heap of its own, so that the bench's collections delay neither a send nor an answer.
+import { parentPort, workerData } from 'node:worker_threads';
+import mysql from 'mysql2/promise';
+import { openLoop } from './load.js';
+import { rawPayment } from './raw-payment.js';
+
+const { connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs } = workerData;
+const pool = mysql.createPool({ ...connection, multipleStatements: true, connectionLimit: poolSize });
+const send = async (i) => {
+  const session = await pool.getConnection();
+  try {
+    await rawPayment(session, orders[i], setIsolation);
+    return true;
+  } finally {
+    session.release();
+  }
+};
+const result = await openLoop({ rate, durationMs, send, warmupMs });
+await pool.end();
+parentPort.postMessage(result);
