@@ -289,22 +289,22 @@ function httpPayer(targets, toPay) {
   return { turn, paid };
 }
 
-/** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, from this process, no HTTP. */
-function rawPayer(orders, setIsolation) {
-  let next = 0;
+/** A raw mysql2 contender from this process, no HTTP: a turn runs `step(connection)` over and over on each of `workers` pooled connections. */
+function rawContender(workers, step) {
   return async () => {
-    const connections = await Promise.all(Array.from({ length: settings.payConnections }, () => pool.getConnection()));
+    const connections = await Promise.all(Array.from({ length: workers }, () => pool.getConnection()));
     try {
-      return await closedLoop({
-        workers: settings.payConnections,
-        durationMs: sliceMs(),
-        warmupMs: settings.turnWarmupMs,
-        step: (worker) => (next < orders.length ? rawPayment(connections[worker], orders[next++], setIsolation) : Promise.resolve(false)),
-      });
+      return await closedLoop({ workers, durationMs: sliceMs(), warmupMs: settings.turnWarmupMs, step: (worker) => step(connections[worker]) });
     } finally {
       connections.forEach((c) => c.release());
     }
   };
+}
+
+/** The raw mysql2 baseline: payonce's statements for new payments on fresh orders, each once; a step returns false once they run out. */
+function rawPayer(orders, setIsolation) {
+  let next = 0;
+  return rawContender(settings.payConnections, (connection) => (next < orders.length ? rawPayment(connection, orders[next++], setIsolation) : Promise.resolve(false)));
 }
 
 /** A contender sending `requests` over and over at replayConnections (replays of completed keys, GET /health/live). */
@@ -314,19 +314,7 @@ const cyclingReader = (targets, requests) => () =>
 /** raw mysql2's read of a completed key, at replayConnections: what a durable replay costs the database. */
 function rawKeyReader(completed) {
   let next = 0;
-  return async () => {
-    const connections = await Promise.all(Array.from({ length: settings.replayConnections }, () => pool.getConnection()));
-    try {
-      return await closedLoop({
-        workers: settings.replayConnections,
-        durationMs: sliceMs(),
-        warmupMs: settings.turnWarmupMs,
-        step: (worker) => rawReplayRead(connections[worker], credentials.accountId, completed[next++ % completed.length].key),
-      });
-    } finally {
-      connections.forEach((c) => c.release());
-    }
-  };
+  return rawContender(settings.replayConnections, (connection) => rawReplayRead(connection, credentials.accountId, completed[next++ % completed.length].key));
 }
 
 const span = (low, high, digits = 0) => `${low.toFixed(digits)}-${high.toFixed(digits)}`;
