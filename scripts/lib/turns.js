@@ -1,6 +1,6 @@
 // Contenders measured in turns within one run. These machines' speed drifts by half from one minute
 // to the next: measured one after another for 10 s each, payonce's HTTP payments ran at 0.68-1.27 of
-// raw mysql2 over 21 runs, above raw itself in 5 (BENCHMARKS.md, eleventh pass), a figure of the
+// raw mysql2 over 20 runs, above raw itself in 5 (BENCHMARKS.md, eleventh pass), a figure of the
 // moments as much as of the contenders. In turns, each ratio compares slices measured seconds apart.
 import { summarize } from './load.js';
 
@@ -32,7 +32,7 @@ export function pooled(slices) {
   const answers = slices.reduce((sum, slice) => sum + slice.rate * slice.seconds, 0);
   const rates = slices.map((slice) => slice.rate);
   const counts = {};
-  for (const field of ['ok2xx', 'non2xx', 'errors', 'requests', 'done']) {
+  for (const field of ['ok2xx', 'non2xx', 'errors']) {
     if (slices.some((slice) => typeof slice[field] === 'number')) counts[field] = slices.reduce((sum, slice) => sum + (slice[field] ?? 0), 0);
   }
   return {
