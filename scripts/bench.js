@@ -259,12 +259,18 @@ async function stormPhase(targets) {
 /** Each contender's counted time a round: its counted seconds spread over the rounds. */
 const sliceMs = () => (settings.seconds * 1000) / settings.rounds;
 
-/** Orders for one contender's new payments over every round, warm-ups included, each with a key of its own. */
-async function ordersToPay(tag, prefix = '') {
-  const count = Math.ceil((settings.ordersPerSecond * settings.rounds * (sliceMs() + settings.turnWarmupMs)) / 1000);
-  const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}`, prefix });
-  return orders.map((order) => ({ order, key: randomUUID() }));
-}
+/** Orders for one contender's new payments over every round, warm-ups included. */
+const ordersForTurns = (tag, prefix = '') =>
+  createPayableOrders(pool, {
+    accountId: credentials.accountId,
+    count: Math.ceil((settings.ordersPerSecond * settings.rounds * (sliceMs() + settings.turnWarmupMs)) / 1000),
+    users: 2000,
+    amount: settings.amount,
+    tag: `${tag}-${Date.now()}`,
+    prefix,
+  });
+/** The same, each with an idempotency key of its own: what an HTTP contender pays. */
+const ordersToPay = async (tag, prefix = '') => (await ordersForTurns(tag, prefix)).map((order) => ({ order, key: randomUUID() }));
 
 /**
  * A contender paying new orders over HTTP, every one driven alike: a turn pays the next of `toPay`
@@ -338,22 +344,21 @@ function expectAllPaid(name, run) {
 async function newPaymentTurns(targets) {
   const setIsolation = await rawNeedsIsolation();
   const payonce = httpPayer(targets, await ordersToPay('http'));
-  const rawOrders = (await ordersToPay('raw')).map(({ order }) => order);
-  const contenders = { payonce: payonce.turn, raw: rawPayer(rawOrders, setIsolation) };
-  const payers = { payonce };
+  const contenders = { payonce: payonce.turn, raw: rawPayer(await ordersForTurns('raw'), setIsolation) };
+  let peer;
   const ceilings = [];
   if (!smoke) {
     for (const table of ['users', 'balance_charges', 'orders', 'order_items', 'payments', 'idempotency_keys']) {
       await pool.query(`CREATE TABLE IF NOT EXISTS peer_${table} LIKE ${table}`);
     }
-    peerApp ??= await startPeerApp('peer', await freePort());
-    payers.peer = httpPayer([peerApp.url], await ordersToPay('peer', 'peer_'));
+    peerApp = await startPeerApp('peer', await freePort());
+    peer = httpPayer([peerApp.url], await ordersToPay('peer', 'peer_'));
+    contenders.peer = peer.turn;
     for (const kind of ['sql', 'layers']) {
       const app = await startPeerApp(kind, await freePort(), { setIsolation });
       ceilings.push(app);
-      payers[kind] = httpPayer([app.url], await ordersToPay(kind));
+      contenders[kind] = httpPayer([app.url], await ordersToPay(kind)).turn;
     }
-    for (const name of ['peer', 'sql', 'layers']) contenders[name] = payers[name].turn;
   }
   note(
     `new payments  ${Object.keys(contenders).join(', ')} in turns: ${settings.rounds} rounds of ${(sliceMs() / 1000).toFixed(1)} s each ` +
@@ -383,14 +388,18 @@ async function newPaymentTurns(targets) {
     note(`              payonce's new payments reached ${toRaw.ratio.toFixed(2)} of raw: ${ratioOf(ratioInTurns(slices.payonce, slices.layers))} of the second ceiling`);
     for (const kind of ['sql', 'layers']) expectAllPaid(`ceiling ${kind}`, runs[kind]);
   }
-  return { rate: http.rate, paid: payonce.paid, peerPaid: payers.peer?.paid };
+  return { rate: http.rate, paid: payonce.paid, peerPaid: peer?.paid };
 }
+
+/** Orders for an open loop at `rate` over a phase and its warm-up, and a few to spare. */
+const ordersAtRate = (rate, warmupMs, tag) =>
+  createPayableOrders(pool, { accountId: credentials.accountId, count: rate * (settings.seconds + warmupMs / 1000) + 100, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}` });
 
 /** Latency at half of payonce's new-payment rate, arrivals evenly spaced, after the database has settled. */
 async function halfRatePhase(targets, fullRate) {
   const halfRate = Math.max(1, Math.floor(fullRate / 2));
   const halfWarmupMs = 1000;
-  const halfOrders = await createPayableOrders(pool, { accountId: credentials.accountId, count: halfRate * (settings.seconds + halfWarmupMs / 1000) + 100, users: 2000, amount: settings.amount, tag: `half-${Date.now()}` });
+  const halfOrders = await ordersAtRate(halfRate, halfWarmupMs, 'half');
   // The phases before wrote tens of thousands of payments: their purge and page write-back
   // would run on the same two cores during the latency phase (BENCHMARKS.md).
   // (Not in the smoke, which checks the guarantee, not the latency.)
@@ -438,7 +447,7 @@ async function halfRatePhase(targets, fullRate) {
  * (BENCHMARKS.md, eleventh pass).
  */
 async function rawAtHalfRate(rate, warmupMs) {
-  const orders = await createPayableOrders(pool, { accountId: credentials.accountId, count: rate * (settings.seconds + warmupMs / 1000) + 100, users: 2000, amount: settings.amount, tag: `half-raw-${Date.now()}` });
+  const orders = await ordersAtRate(rate, warmupMs, 'half-raw');
   await quietDatabase(pool);
   const poolSize = Number(process.env.DB_POOL_SIZE ?? 20);
   const raw = await openLoopRaw({ connection: connectionOptions(), poolSize, orders, setIsolation: await rawNeedsIsolation(), rate, durationMs: settings.seconds * 1000, warmupMs });
