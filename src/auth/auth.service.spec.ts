@@ -11,7 +11,7 @@ function setUp(apiKeyCacheMs = 1000) {
   const config: AuthConfig = { tokenSecret: 't'.repeat(40), userTokenTtlSeconds: 900, apiKeyCacheMs, devCredentials: false };
   const known = generateApiKey().key;
   const caller: Caller = { kind: 'api_key', accountId: 3, apiKeyId: 9 };
-  const apiKeys = { authenticate: jest.fn(async (key: string) => (key === known ? caller : null)) };
+  const apiKeys = { authenticate: jest.fn(async (key: string): Promise<Caller | null> => (key === known ? caller : null)) };
   const tokens = new UserTokenService(config);
   return { auth: new AuthService(apiKeys as unknown as ApiKeyService, tokens, config), apiKeys, tokens, known, caller };
 }
@@ -57,6 +57,34 @@ describe('AuthService', () => {
     } finally {
       now.mockRestore();
     }
+  });
+
+  it('checks a key once for all the requests that come while it is being checked', async () => {
+    const { auth, apiKeys, known, caller } = setUp(1000);
+    let answer!: (value: Caller | null) => void;
+    apiKeys.authenticate.mockImplementationOnce(() => new Promise<Caller | null>((resolve) => (answer = resolve)));
+    const requests = Array.from({ length: 5 }, () => auth.authenticate(`Bearer ${known}`));
+    answer(caller);
+    await expect(Promise.all(requests)).resolves.toEqual(Array(5).fill(caller));
+    expect(apiKeys.authenticate).toHaveBeenCalledTimes(1);
+    await auth.authenticate(`Bearer ${known}`);
+    expect(apiKeys.authenticate).toHaveBeenCalledTimes(1);
+  });
+
+  it('shares a refusal or a failed check only with the requests that waited for it', async () => {
+    const { auth, apiKeys, known, caller } = setUp(1000);
+    let fail!: (error: Error) => void;
+    apiKeys.authenticate.mockImplementationOnce(() => new Promise<Caller | null>((_, reject) => (fail = reject)));
+    const waiting = [auth.authenticate(`Bearer ${known}`), auth.authenticate(`Bearer ${known}`)];
+    fail(new Error('database unreachable'));
+    for (const request of waiting) await expect(request).rejects.toThrow('database unreachable');
+    await expect(auth.authenticate(`Bearer ${known}`)).resolves.toEqual(caller);
+    expect(apiKeys.authenticate).toHaveBeenCalledTimes(2);
+
+    const unknown = generateApiKey().key;
+    await Promise.all([challenge(auth.authenticate(`Bearer ${unknown}`)), challenge(auth.authenticate(`Bearer ${unknown}`))]);
+    await challenge(auth.authenticate(`Bearer ${unknown}`));
+    expect(apiKeys.authenticate).toHaveBeenCalledTimes(4);
   });
 
   it('never caches a refusal or, with a zero period, a success', async () => {

@@ -14,11 +14,15 @@ const MAX_CACHED_KEYS = 10_000;
 /**
  * Turns an Authorization header into a Caller. Verified API keys are remembered for
  * AUTH_API_KEY_CACHE_MS, so a busy account does not cost a database read per request; a
- * revocation takes at most that long to reach every process.
+ * revocation takes at most that long to reach every process. When a key's period runs out, the
+ * requests that arrive while it is checked again wait for that one check instead of each sending
+ * their own.
  */
 @Injectable()
 export class AuthService {
   private readonly verifiedKeys = new Map<string, { caller: Caller; until: number }>();
+  /** The check of a key now in flight, shared by the requests that come while it runs. */
+  private readonly checking = new Map<string, Promise<Caller | null>>();
 
   constructor(
     private readonly apiKeys: ApiKeyService,
@@ -36,15 +40,31 @@ export class AuthService {
   }
 
   private async authenticateApiKey(key: string): Promise<Caller> {
-    const now = Date.now();
     const cached = this.verifiedKeys.get(key);
-    if (cached && cached.until > now) return cached.caller;
-    const caller = await this.apiKeys.authenticate(key);
+    if (cached && cached.until > Date.now()) return cached.caller;
+    // With no cache period every request asks the database itself.
+    const caller = await (this.config.apiKeyCacheMs > 0 ? this.checkOnce(key) : this.apiKeys.authenticate(key));
     if (!caller) throw new UnauthenticatedError('The credential is not valid', true);
-    if (this.config.apiKeyCacheMs > 0) {
-      if (this.verifiedKeys.size >= MAX_CACHED_KEYS) this.verifiedKeys.clear();
-      this.verifiedKeys.set(key, { caller, until: now + this.config.apiKeyCacheMs });
-    }
     return caller;
+  }
+
+  /** One database check of a key at a time; a success is remembered for the cache period counted from the check's start. */
+  private checkOnce(key: string): Promise<Caller | null> {
+    let check = this.checking.get(key);
+    if (!check) {
+      const startedAt = Date.now();
+      check = this.apiKeys
+        .authenticate(key)
+        .then((caller) => {
+          if (caller) {
+            if (this.verifiedKeys.size >= MAX_CACHED_KEYS) this.verifiedKeys.clear();
+            this.verifiedKeys.set(key, { caller, until: startedAt + this.config.apiKeyCacheMs });
+          }
+          return caller;
+        })
+        .finally(() => this.checking.delete(key));
+      this.checking.set(key, check);
+    }
+    return check;
   }
 }
