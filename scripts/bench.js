@@ -329,8 +329,11 @@ const rateOf = (run) => `${run.rate.toFixed(0)}/s (rounds ${span(run.low, run.hi
 /** "1.15 (rounds 1.02-1.31)": a ratio in turns and the spread of its rounds. */
 const ratioOf = ({ ratio, low, high }) => `${ratio.toFixed(2)} (rounds ${span(low, high, 2)})`;
 
-/** Notes a failure when an HTTP contender's answers were not all 2xx, or its orders ran out. */
-function expectAllPaid(name, run) {
+/** Each contender's rounds pooled into one run (turns.js). */
+const pooledRuns = (slices) => Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, pooled(s)]));
+
+/** Notes a failure when an HTTP contender's answers were not all 2xx, and a note when its orders ran out. */
+function expectAll2xx(name, run) {
   if (run.exhausted) note(`              (${name}'s orders ran out before its last round ended: its rate is of fewer seconds)`);
   if (run.non2xx > 0 || run.errors > 0) failures.push(`${name}: ${run.non2xx} non-2xx, ${run.errors} errors (${run.firstError})`);
 }
@@ -370,10 +373,10 @@ async function newPaymentTurns(targets) {
   } finally {
     ceilings.forEach((app) => app.stop());
   }
-  const runs = Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, pooled(s)]));
+  const runs = pooledRuns(slices);
   const http = runs.payonce;
   note(`              payonce HTTP: ${rateOf(http)} (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), p50 ${http.latency.p50.toFixed(1)} ms, p99 ${http.latency.p99.toFixed(1)} ms`);
-  expectAllPaid('new payments', http);
+  expectAll2xx('new payments', http);
   const { raw } = runs;
   note(`              raw mysql2, same SQL: ${rateOf(raw)}, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
   if (raw.errors > 0) failures.push(`raw baseline: ${raw.errors} errors: ${raw.firstError}`);
@@ -381,12 +384,12 @@ async function newPaymentTurns(targets) {
   note(`              ratio HTTP / raw = ${ratioOf(toRaw)} (target >= 0.80); ${ROUND_TRIPS_PER_PAYMENT} round trips per new payment (13 before the batching)`);
   if (!smoke) {
     note(`peer          @node-idempotency/nestjs new payments: ${rateOf(runs.peer)}; payonce runs at ${ratioOf(ratioInTurns(slices.payonce, slices.peer))} of it (target >= 1.00)`);
-    expectAllPaid('peer', runs.peer);
+    expectAll2xx('peer', runs.peer);
     const ofRaw = (kind) => ratioInTurns(slices[kind], slices.raw);
     note(`ceiling       bare Nest + Fastify around the same SQL: ${rateOf(runs.sql)} = ${ratioOf(ofRaw('sql'))} of raw`);
     note(`ceiling         the same + a guard, an interceptor, a pipe that do nothing: ${rateOf(runs.layers)} = ${ratioOf(ofRaw('layers'))} of raw`);
     note(`              payonce's new payments reached ${toRaw.ratio.toFixed(2)} of raw: ${ratioOf(ratioInTurns(slices.payonce, slices.layers))} of the second ceiling`);
-    for (const kind of ['sql', 'layers']) expectAllPaid(`ceiling ${kind}`, runs[kind]);
+    for (const kind of ['sql', 'layers']) expectAll2xx(`ceiling ${kind}`, runs[kind]);
   }
   return { rate: http.rate, paid: payonce.paid, peerPaid: peer?.paid };
 }
@@ -516,13 +519,13 @@ async function readTurns(targets, paid, peerPaid) {
     floor?.stop();
     peerApp?.stop();
   }
-  const runs = Object.fromEntries(Object.entries(slices).map(([name, s]) => [name, pooled(s)]));
+  const runs = pooledRuns(slices);
   const { replays } = runs;
   note(
     `replays       ${rateOf(replays)} over ${completed.length} completed keys (${replays.non2xx} non-2xx), ` +
       `p50 ${replays.latency.p50.toFixed(1)} ms, p99 ${replays.latency.p99.toFixed(1)} ms (target >= 10000/s)`,
   );
-  if (replays.non2xx > 0 || replays.errors > 0) failures.push(`replays: ${replays.non2xx} non-2xx, ${replays.errors} errors (${replays.firstError})`);
+  expectAll2xx('replays', replays);
   note(`              static GET /health/live: ${rateOf(runs.live)} (${runs.live.non2xx} non-2xx); replays run at ${ratioOf(ratioInTurns(slices.replays, slices.live))} of it`);
   note(`              raw mysql2 read of a completed key: ${rateOf(runs.keyRead)}; replays run at ${ratioOf(ratioInTurns(slices.replays, slices.keyRead))} of it`);
   if (smoke) return;
