@@ -307,10 +307,10 @@ describe('Idempotency-Key', () => {
       if (first.outcome !== 'new' || second.outcome !== 'new') return;
       expect(second.claim.token).toBe(first.claim.token + 1);
 
-      await expect(t.app.get(TransactionRunner).runNew((session) => idempotency.complete(session, first.claim, storeJson(200, { stale: true })))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+      await expect(t.app.get(TransactionRunner).runNew(async (session) => idempotency.complete(session, first.claim, storeJson(200, { stale: true })))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
       expect(await keyRow(key)).toMatchObject({ status: 'PROCESSING', fencing_token: 2, response_body: null });
 
-      await t.app.get(TransactionRunner).runNew((session) => idempotency.complete(session, second.claim, storeJson(200, { fresh: true })));
+      await t.app.get(TransactionRunner).runNew(async (session) => idempotency.complete(session, second.claim, storeJson(200, { fresh: true })));
       expect((await keyRow(key))!.response_body!.toString()).toBe('{"fresh":true}');
     });
 
@@ -370,7 +370,7 @@ describe('Idempotency-Key', () => {
       if (slow.outcome !== 'new') throw new Error('expected a new claim');
       await t.query('UPDATE idempotency_keys SET lease_expires_at = UTC_TIMESTAMP(3) - INTERVAL 1 SECOND WHERE idempotency_key = ?', [key]);
       expect(await t.app.get(IdempotencyPurger).reapAbandoned()).toBeGreaterThanOrEqual(1);
-      await expect(t.app.get(TransactionRunner).runNew((session) => idempotency.complete(session, slow.claim, storeJson(200, { late: true })))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
+      await expect(t.app.get(TransactionRunner).runNew(async (session) => idempotency.complete(session, slow.claim, storeJson(200, { late: true })))).rejects.toBeInstanceOf(IdempotencyKeyInProgressError);
       expect(await keyRow(key)).toMatchObject({ status: 'RELEASED', response_body: null });
     });
 

@@ -5,13 +5,15 @@
 //   2 INSERT the PROCESSING key; COMMIT; mark the COMMIT      (the claim's end, on the same connection as)
 //     START TRANSACTION; lock the order; lock the user       (the payment)
 //   3 debit the user; INSERT the payment                     (its id goes into the answer)
-//   4 mark the order PAID; store the answer under the key    (fenced by the token)
-//   5 COMMIT
+//   4 mark the order PAID; store the answer under the key    (fenced by the token: the check after it
+//     check that it changed one row; COMMIT                   fails otherwise, and the COMMIT never runs)
 // The pool needs multipleStatements: true, as the service's has.
 import { createHash, randomUUID } from 'node:crypto';
 
 const RESPONSE_TYPE = 'application/json; charset=utf-8';
-export const ROUND_TRIPS_PER_PAYMENT = 5;
+export const ROUND_TRIPS_PER_PAYMENT = 4;
+// The service's check after a write that must change one row (ONE_ROW_CHECK, src/common/transaction/sql-session.ts).
+const ONE_ROW_CHECK = 'SELECT 1 FROM DUAL WHERE 1 = (SELECT 1 UNION ALL SELECT 2 FROM DUAL WHERE ROW_COUNT() <> 1)';
 /** Numbers the claims' COMMIT markers, as the service numbers its hand-overs. */
 let claims = 0;
 
@@ -69,7 +71,7 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
     ]);
     const payment = { id: Number(inserted.insertId), orderId, userId, amount, status: 'COMPLETED', paidAt: paidAt.toISOString() };
     const response = Buffer.from(JSON.stringify(payment));
-    const [, completed] = await batch(connection, [
+    await batch(connection, [
       [`UPDATE ${prefix}orders SET status = ?, paid_at = ? WHERE id = ?`, ['PAID', paidAt, orderId]],
       [
         `UPDATE ${prefix}idempotency_keys
@@ -77,9 +79,10 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
           WHERE account_id = ? AND scope_user_id = ? AND idempotency_key = ? AND fencing_token = ? AND status = ?`,
         ['COMPLETED', 200, RESPONSE_TYPE, response, new Date(), accountId, 0, key, 1, 'PROCESSING'],
       ],
+      // Fails (1242) when the key was taken over, and the COMMIT after it does not run.
+      [ONE_ROW_CHECK],
+      ['COMMIT'],
     ]);
-    if (completed.affectedRows !== 1) throw new Error(`key ${key} was taken over`);
-    await batch(connection, [['COMMIT']]);
     return payment;
   } catch (error) {
     await connection.query('ROLLBACK');

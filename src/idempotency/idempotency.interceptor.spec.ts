@@ -19,7 +19,7 @@ function setUp(resolution: Resolution = { outcome: 'new', claim: { scope: { acco
   const idempotency = {
     claim: jest.fn(async (..._args: unknown[]) => resolution),
     fromMemory: jest.fn((): unknown => undefined),
-    complete: jest.fn(async (_session: unknown, _claim: unknown, _response: unknown) => undefined),
+    complete: jest.fn((_session: unknown, _claim: unknown, _response: unknown): void => undefined),
     release: jest.fn(async (_claim: unknown) => undefined),
     remember: jest.fn(),
   };
@@ -125,9 +125,11 @@ describe('IdempotencyInterceptor', () => {
   });
 
   it('does not store the outcome of a claim that lost its lease, and notes it as fenced', async () => {
-    const { idempotency, run, request } = setUp();
+    const { idempotency, transactions, run, request } = setUp();
     const lost = new IdempotencyLeaseLostError(1);
-    idempotency.complete.mockImplementationOnce(async (_session: unknown, _claim: unknown, _response: unknown) => {
+    // The fenced completion is queued; the COMMIT it rides with is what fails.
+    transactions.runNew.mockImplementationOnce(async <T>(work: (session: unknown) => Promise<T>) => {
+      await work({ session: 'fake' });
       throw lost;
     });
     await expect(run(() => of({ id: 1 }))).rejects.toBe(lost);

@@ -129,7 +129,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
             context.transaction = undefined;
           }
           const response = storeJson(successStatus, result);
-          await this.idempotency.complete(session, claim, response);
+          this.idempotency.complete(session, claim, response);
           return response;
         },
         { context, after },
@@ -147,7 +147,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       // The business transaction rolled back; its answer is final all the same, so it is kept.
       const { body } = toErrorResponse(error);
       stored = storeJson(body.statusCode, body);
-      await this.transactions.runNew((session) => this.idempotency.complete(session, claim, stored), { context });
+      await this.transactions.runNew(async (session) => this.idempotency.complete(session, claim, stored), { context });
     }
     this.idempotency.remember(claim, stored);
     return stored;

@@ -71,15 +71,18 @@ export class IdempotencyRepository {
     return token;
   }
 
-  /** Stores the response if the caller still owns the key; false when a newer owner has taken it over. */
-  async complete(session: SqlSession, scope: KeyScope, key: string, token: number, response: StoredResponse): Promise<boolean> {
-    const result = await session.send<{ affectedRows: number }>(
+  /**
+   * Stores the response with the COMMIT, if the caller still owns the key; when a newer owner has
+   * taken it over, the transaction fails with `lost()` instead of committing, in the same round trip.
+   */
+  complete(session: SqlSession, scope: KeyScope, key: string, token: number, response: StoredResponse, lost: () => Error): void {
+    session.deferExpectingOneRow(
       `UPDATE idempotency_keys
           SET status = ?, response_status = ?, response_content_type = ?, response_body = ?, lease_expires_at = NULL, updated_at = ?
         WHERE ${BY_SCOPED_KEY} AND fencing_token = ? AND status = ?`,
       [IdempotencyStatus.COMPLETED, response.status, response.contentType, response.body, new Date(), scope.accountId, scope.userId, key, token, IdempotencyStatus.PROCESSING],
+      lost,
     );
-    return result.affectedRows === 1;
   }
 
   /** Forgets a claim whose request failed without an outcome worth keeping, if it is still ours. */

@@ -82,10 +82,12 @@ export class IdempotencyService {
     return result;
   }
 
-  /** Stores the outcome, in the transaction whose session is passed, if the claim is still the key's owner. */
-  async complete(session: SqlSession, claim: Claim, response: StoredResponse): Promise<void> {
-    const stored = await this.keys.complete(session, claim.scope, claim.key, claim.token, response);
-    if (!stored) {
+  /**
+   * Stores the outcome with the COMMIT of the transaction whose session is passed, if the claim is
+   * still the key's owner; otherwise that COMMIT fails with IdempotencyLeaseLostError.
+   */
+  complete(session: SqlSession, claim: Claim, response: StoredResponse): void {
+    this.keys.complete(session, claim.scope, claim.key, claim.token, response, () => {
       this.logger.warn({
         msg: 'lease was taken over; discarding this outcome',
         event: 'idempotency.fenced',
@@ -93,8 +95,8 @@ export class IdempotencyService {
         staleToken: claim.token,
         ...logFieldsOf(claim.context),
       });
-      throw new IdempotencyLeaseLostError(RETRY_AFTER_SECONDS);
-    }
+      return new IdempotencyLeaseLostError(RETRY_AFTER_SECONDS);
+    });
   }
 
   /** Call once the completion has committed: retries of this key on this process are answered from memory. */

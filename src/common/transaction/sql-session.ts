@@ -1,4 +1,5 @@
 import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
+import { ER_SUBQUERY_NO_1_ROW, mysqlErrno } from './mysql-errors.js';
 import { StatementTemplates, type Escaping } from './statement-templates.js';
 
 /**
@@ -10,6 +11,12 @@ export interface SqlSession {
   send<T = unknown>(sql: string, params?: unknown[]): Promise<T>;
   /** A write nobody waits for: it goes out with the next `send` or with the COMMIT, in the same round trip. Transactions only. */
   defer(sql: string, params?: unknown[]): void;
+  /**
+   * A deferred write that must change exactly one row (a fenced update). When it changes none, the
+   * round trip stops there, before the COMMIT it rides with, and the transaction fails with
+   * `otherwise()`. Transactions only; one such write unsent at a time.
+   */
+  deferExpectingOneRow(sql: string, params: unknown[], otherwise: () => Error): void;
   /** TypeORM's manager, once every queued statement has gone out: for what TypeORM builds (relations, entity inserts). */
   orm(): Promise<EntityManager>;
 }
@@ -19,7 +26,16 @@ export interface Statement {
   sql: string;
   params: unknown[];
   settle?: { resolve: (value: unknown) => void; reject: (error: unknown) => void };
+  /** On ONE_ROW_CHECK: the error the transaction fails with when the write before it changed no row. */
+  otherwise?: () => Error;
 }
+
+/**
+ * Sent right after a write that must change one row: fails with ER_SUBQUERY_NO_1_ROW (1242) unless
+ * it did, and a failed statement stops a multi-statement round trip, so the COMMIT after it never
+ * runs. Plain SQL (no SIGNAL, which needs a stored program), the same on MySQL and MariaDB.
+ */
+export const ONE_ROW_CHECK = 'SELECT 1 FROM DUAL WHERE 1 = (SELECT 1 UNION ALL SELECT 2 FROM DUAL WHERE ROW_COUNT() <> 1)';
 
 /** The part of mysql2's (callback) connection used here: its own escaping, and a query. */
 interface DriverConnection extends Escaping {
@@ -110,6 +126,12 @@ export class BatchedTransaction implements SqlSession {
     this.queue.push({ sql, params });
   }
 
+  deferExpectingOneRow(sql: string, params: unknown[], otherwise: () => Error): void {
+    // A failed check does not say which one failed: one in a round trip at a time.
+    if (this.queue.some((statement) => statement.otherwise)) throw new Error('deferExpectingOneRow: another row-count check is still unsent');
+    this.queue.push({ sql, params }, { sql: ONE_ROW_CHECK, params: [], otherwise });
+  }
+
   async orm(): Promise<EntityManager> {
     await this.flush();
     return this.runner.manager;
@@ -159,10 +181,16 @@ export class BatchedTransaction implements SqlSession {
       batch.forEach((statement, i) => statement.settle?.resolve(results[i]));
     } catch (failure) {
       // A failed round trip names no statement: the marker set after the carried COMMIT says which side failed.
-      const error = carrying && !(await this.carriedCommitted()) ? new CarriedCommitFailedError(failure) : failure;
+      const error = carrying && !(await this.carriedCommitted()) ? new CarriedCommitFailedError(failure) : this.explained(batch, failure);
       for (const statement of batch) statement.settle?.reject(error);
       throw error;
     }
+  }
+
+  /** A failed row-count check as the error its write asked for; any other failure as it came. */
+  private explained(batch: Statement[], failure: unknown): unknown {
+    const check = batch.find((statement) => statement.otherwise);
+    return check?.otherwise && mysqlErrno(failure) === ER_SUBQUERY_NO_1_ROW ? check.otherwise() : failure;
   }
 
   /** Whether the handed-over COMMIT went through; unknown (the connection is gone) reads as yes, so nothing is redone. */

@@ -1,7 +1,7 @@
 import { describe, expect, it, jest } from '@jest/globals';
 import { QueryFailedError, type DataSource } from 'typeorm';
 import { DatabaseBusyError } from '../errors/index.js';
-import { CarriedCommitFailedError, type SqlSession } from './sql-session.js';
+import { CarriedCommitFailedError, ONE_ROW_CHECK, type SqlSession } from './sql-session.js';
 import { TransactionRunner } from './transaction-runner.js';
 
 const mysqlError = (errno: number, sql = 'UPDATE users …') => new QueryFailedError(sql, [], Object.assign(new Error(`errno ${errno}`), { errno }));
@@ -78,6 +78,44 @@ describe('TransactionRunner', () => {
       'UPDATE users SET balance = 5;\nINSERT INTO payments VALUES (3)',
       'UPDATE orders SET status = "PAID";\nCOMMIT',
     ]);
+  });
+
+  describe('a write that must change one row', () => {
+    const lost = new Error('taken over');
+    const fencedWork = async (session: SqlSession) => {
+      await session.send('SELECT key ? FOR UPDATE', [1]);
+      session.defer('UPDATE orders SET status = ?', ['PAID']);
+      session.deferExpectingOneRow('UPDATE keys SET status = ? WHERE token = ?', ['COMPLETED', 1], () => lost);
+    };
+
+    it('rides with the COMMIT, the check between them', async () => {
+      const { dataSource, roundTrips } = fakeDataSource();
+      await new TransactionRunner(dataSource).runNew(fencedWork);
+      expect(roundTrips).toEqual(['START TRANSACTION;\nSELECT key 1 FOR UPDATE', `UPDATE orders SET status = "PAID";\nUPDATE keys SET status = "COMPLETED" WHERE token = 1;\n${ONE_ROW_CHECK};\nCOMMIT`]);
+    });
+
+    it('fails the transaction with its own error, rolled back and not retried, when it changed no row', async () => {
+      const noRow = mysqlError(1242, ONE_ROW_CHECK);
+      const { dataSource, roundTrips, createQueryRunner } = fakeDataSource(undefined, undefined, (statement) => (statement === ONE_ROW_CHECK ? noRow : undefined));
+      await expect(new TransactionRunner(dataSource).runNew(fencedWork)).rejects.toBe(lost);
+      expect(roundTrips.at(-1)).toBe('ROLLBACK');
+      expect(createQueryRunner).toHaveBeenCalledTimes(1);
+    });
+
+    it('leaves any other failure of its round trip as the driver raised it', async () => {
+      const missing = mysqlError(1146, 'UPDATE keys');
+      const { dataSource } = fakeDataSource(undefined, undefined, (statement) => (statement.startsWith('UPDATE keys') ? missing : undefined));
+      await expect(new TransactionRunner(dataSource).runNew(fencedWork)).rejects.toMatchObject({ driverError: missing.driverError });
+    });
+
+    it('is one to a round trip: a second one before the first went out is refused', async () => {
+      const { dataSource } = fakeDataSource();
+      const twice = async (session: SqlSession) => {
+        session.deferExpectingOneRow('UPDATE a SET x = 1', [], () => lost);
+        session.deferExpectingOneRow('UPDATE b SET x = 1', [], () => lost);
+      };
+      await expect(new TransactionRunner(dataSource).runNew(twice)).rejects.toThrow('another row-count check is still unsent');
+    });
   });
 
   describe('a transaction handed over to the next one on its connection', () => {

@@ -46,6 +46,9 @@ export class TransactionRunner {
       defer: () => {
         throw new Error('defer() queues a write for a COMMIT: call it inside TransactionRunner.run');
       },
+      deferExpectingOneRow: () => {
+        throw new Error('deferExpectingOneRow() queues a write for a COMMIT: call it inside TransactionRunner.run');
+      },
       orm: async () => this.dataSource.manager,
     };
   }
