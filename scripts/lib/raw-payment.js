@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 const RESPONSE_TYPE = 'application/json; charset=utf-8';
 export const ROUND_TRIPS_PER_PAYMENT = 4;
 // The service's check after a write that must change one row (ONE_ROW_CHECK, src/common/transaction/sql-session.ts).
-const ONE_ROW_CHECK = 'SELECT 1 FROM DUAL WHERE 1 = (SELECT 1 UNION ALL SELECT 2 FROM DUAL WHERE ROW_COUNT() <> 1)';
+const ONE_ROW_CHECK = 'SELECT ~0 + (ROW_COUNT() <> 1) AS one_row_changed';
 /** Numbers the claims' COMMIT markers, as the service numbers its hand-overs. */
 let claims = 0;
 
@@ -79,7 +79,7 @@ export async function rawPayment(connection, { accountId, orderId, userId }, set
           WHERE account_id = ? AND scope_user_id = ? AND idempotency_key = ? AND fencing_token = ? AND status = ?`,
         ['COMPLETED', 200, RESPONSE_TYPE, response, new Date(), accountId, 0, key, 1, 'PROCESSING'],
       ],
-      // Fails (1242) when the key was taken over, and the COMMIT after it does not run.
+      // Fails (1690) when the key was taken over, and the COMMIT after it does not run.
       [ONE_ROW_CHECK],
       ['COMMIT'],
     ]);

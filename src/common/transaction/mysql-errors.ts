@@ -4,8 +4,8 @@ import { QueryFailedError } from 'typeorm';
 export const ER_DUP_ENTRY = 1062;
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 export const ER_LOCK_DEADLOCK = 1213;
-/** "Subquery returns more than 1 row": how the one-row check after a fenced write fails (sql-session.ts). */
-export const ER_SUBQUERY_NO_1_ROW = 1242;
+/** "BIGINT UNSIGNED value is out of range": how the one-row check after a fenced write fails (sql-session.ts). */
+export const ER_DATA_OUT_OF_RANGE = 1690;
 
 /** The server's error number behind a failed query, if it was one. */
 export function mysqlErrno(error: unknown): number | undefined {

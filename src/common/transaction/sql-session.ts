@@ -1,5 +1,5 @@
 import { QueryFailedError, type EntityManager, type QueryRunner } from 'typeorm';
-import { ER_SUBQUERY_NO_1_ROW, mysqlErrno } from './mysql-errors.js';
+import { ER_DATA_OUT_OF_RANGE, mysqlErrno } from './mysql-errors.js';
 import { StatementTemplates, type Escaping } from './statement-templates.js';
 
 /**
@@ -31,11 +31,15 @@ export interface Statement {
 }
 
 /**
- * Sent right after a write that must change one row: fails with ER_SUBQUERY_NO_1_ROW (1242) unless
- * it did, and a failed statement stops a multi-statement round trip, so the COMMIT after it never
- * runs. Plain SQL (no SIGNAL, which needs a stored program), the same on MySQL and MariaDB.
+ * Sent right after a write that must change one row: the largest BIGINT UNSIGNED plus one overflows
+ * unless it did, and fails with ER_DATA_OUT_OF_RANGE (1690) whatever the sql_mode; a failed statement
+ * stops a multi-statement round trip, so the COMMIT after it never runs. Plain SQL (no SIGNAL, which
+ * needs a stored program), the same on MySQL and MariaDB, and no dearer to the server than a
+ * `SELECT 1` (a scalar subquery over a UNION cost it ~25 µs more: BENCHMARKS.md, thirteenth pass).
  */
-export const ONE_ROW_CHECK = 'SELECT 1 FROM DUAL WHERE 1 = (SELECT 1 UNION ALL SELECT 2 FROM DUAL WHERE ROW_COUNT() <> 1)';
+export const ONE_ROW_CHECK = 'SELECT ~0 + (ROW_COUNT() <> 1) AS one_row_changed';
+/** How the server names the expression that overflowed, in both servers' messages: tells the check's 1690 from any other. */
+const FAILED_CHECK = /row_count\(\)/i;
 
 /** The part of mysql2's (callback) connection used here: its own escaping, and a query. */
 interface DriverConnection extends Escaping {
@@ -190,7 +194,8 @@ export class BatchedTransaction implements SqlSession {
   /** A failed row-count check as the error its write asked for; any other failure as it came. */
   private explained(batch: Statement[], failure: unknown): unknown {
     const check = batch.find((statement) => statement.otherwise);
-    return check?.otherwise && mysqlErrno(failure) === ER_SUBQUERY_NO_1_ROW ? check.otherwise() : failure;
+    const failedCheck = mysqlErrno(failure) === ER_DATA_OUT_OF_RANGE && FAILED_CHECK.test((failure as Error).message);
+    return check?.otherwise && failedCheck ? check.otherwise() : failure;
   }
 
   /** Whether the handed-over COMMIT went through; unknown (the connection is gone) reads as yes, so nothing is redone. */

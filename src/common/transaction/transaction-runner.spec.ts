@@ -4,7 +4,7 @@ import { DatabaseBusyError } from '../errors/index.js';
 import { CarriedCommitFailedError, ONE_ROW_CHECK, type SqlSession } from './sql-session.js';
 import { TransactionRunner } from './transaction-runner.js';
 
-const mysqlError = (errno: number, sql = 'UPDATE users …') => new QueryFailedError(sql, [], Object.assign(new Error(`errno ${errno}`), { errno }));
+const mysqlError = (errno: number, sql = 'UPDATE users …', message = `errno ${errno}`) => new QueryFailedError(sql, [], Object.assign(new Error(message), { errno }));
 
 /** A DataSource whose connections record every round trip; `fail` decides which round trip throws. */
 function fakeDataSource(fail: (sql: string) => Error | undefined = () => undefined, serverIsolation = 'READ-COMMITTED', failStatement: (statement: string) => QueryFailedError | undefined = () => undefined) {
@@ -95,17 +95,21 @@ describe('TransactionRunner', () => {
     });
 
     it('fails the transaction with its own error, rolled back and not retried, when it changed no row', async () => {
-      const noRow = mysqlError(1242, ONE_ROW_CHECK);
+      // The message MariaDB sends for it (MySQL's quotes the same expression in parentheses).
+      const noRow = mysqlError(1690, ONE_ROW_CHECK, "BIGINT UNSIGNED value is out of range in '~0 + (row_count() <> 1)'");
       const { dataSource, roundTrips, createQueryRunner } = fakeDataSource(undefined, undefined, (statement) => (statement === ONE_ROW_CHECK ? noRow : undefined));
       await expect(new TransactionRunner(dataSource).runNew(fencedWork)).rejects.toBe(lost);
       expect(roundTrips.at(-1)).toBe('ROLLBACK');
       expect(createQueryRunner).toHaveBeenCalledTimes(1);
     });
 
-    it('leaves any other failure of its round trip as the driver raised it', async () => {
+    it('leaves any other failure of its round trip as the driver raised it, an overflow elsewhere too', async () => {
       const missing = mysqlError(1146, 'UPDATE keys');
       const { dataSource } = fakeDataSource(undefined, undefined, (statement) => (statement.startsWith('UPDATE keys') ? missing : undefined));
       await expect(new TransactionRunner(dataSource).runNew(fencedWork)).rejects.toMatchObject({ driverError: missing.driverError });
+      const overflow = mysqlError(1690, 'UPDATE orders', "BIGINT UNSIGNED value is out of range in '`total` - 5'");
+      const other = fakeDataSource(undefined, undefined, (statement) => (statement.startsWith('UPDATE orders') ? overflow : undefined));
+      await expect(new TransactionRunner(other.dataSource).runNew(fencedWork)).rejects.toMatchObject({ driverError: overflow.driverError });
     });
 
     it('is one to a round trip: a second one before the first went out is refused', async () => {
