@@ -367,15 +367,19 @@ async function newPaymentTurns(targets) {
     `new payments  ${Object.keys(contenders).join(', ')} in turns: ${settings.rounds} rounds of ${(sliceMs() / 1000).toFixed(1)} s each ` +
       `(after ${settings.turnWarmupMs} ms not counted), the order turned each round; ${settings.payConnections} connections`,
   );
+  const collectionsBefore = await fullCollections(targets);
   let slices;
   try {
     slices = await inTurns(contenders, settings.rounds);
   } finally {
     ceilings.forEach((app) => app.stop());
   }
+  const collectionsAfter = await fullCollections(targets);
   const runs = pooledRuns(slices);
   const http = runs.payonce;
   note(`              payonce HTTP: ${rateOf(http)} (${http.ok2xx} paid, ${http.non2xx} non-2xx, ${http.errors} errors), p50 ${http.latency.p50.toFixed(1)} ms, p99 ${http.latency.p99.toFixed(1)} ms`);
+  // Each one a burst of slow answers; under load they came with the memory outside V8's heap (src/main.ts).
+  if (collectionsBefore && collectionsAfter) note(`              V8's full collections in the app over the turns: ${collectionsAfter.count - collectionsBefore.count}`);
   expectAll2xx('new payments', http);
   const { raw } = runs;
   note(`              raw mysql2, same SQL: ${rateOf(raw)}, p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms`);
