@@ -93,8 +93,10 @@ for (const [id, t] of dt) {
   const g = groupOf(cf); groups.set(g, (groups.get(g) ?? 0) + t);
   const f = `${cf.functionName || '(anon)'} ${groupOf(cf)}:${cf.lineNumber}`; funcs.set(f, (funcs.get(f) ?? 0) + t);
 }
-const idle = [...groups].filter(([g]) => g === '(idle)').reduce((a, [, t]) => a + t, 0);
+// groupOf names V8's idle node "((idle))"; a function key starts "(idle) ".
+const isIdle = (g) => g === '((idle))' || g.startsWith('(idle) ');
+const idle = [...groups].filter(([g]) => isIdle(g)).reduce((a, [, t]) => a + t, 0);
 console.log(`profile ${file}: busy ${((total - idle) / 1e6).toFixed(2)} s of ${(total / 1e6).toFixed(2)} s; per request ${((total - idle) / result.requests).toFixed(1)} us`);
-const show = (m, n) => [...m].filter(([g]) => g !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([g, t]) => console.log(`  ${(100 * t / (total - idle)).toFixed(1).padStart(5)}%  ${g}`));
+const show = (m, n) => [...m].filter(([g]) => !isIdle(g)).sort((a, b) => b[1] - a[1]).slice(0, n).forEach(([g, t]) => console.log(`  ${(100 * t / (total - idle)).toFixed(1).padStart(5)}%  ${g}`));
 console.log('by file/package:'); show(groups, 30);
 console.log('by function:'); show(funcs, 40);
