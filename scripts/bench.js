@@ -9,8 +9,11 @@
 //                 with a guard, an interceptor and a pipe that do nothing (how much of raw any Nest service of
 //                 this design reaches on this machine)
 //   half rate     latency at half of payonce's rate, and (not in --smoke) raw mysql2's at that rate, its control
+//   cost          the CPU a new payment costs each process at that rate, evenly spaced, in turns: payonce's,
+//                 raw mysql2's driver's, (not in --smoke) each ceiling's, and MariaDB's
 //   reads         completed keys replayed at 64 connections, in turns with GET /health/live, a raw key read and
-//                 (not in --smoke) the peer's replays and a bare Nest + Fastify app's GET /health/live (the floor)
+//                 (not in --smoke) the peer's replays and a bare Nest + Fastify app's GET /health/live (the floor);
+//                 then the CPU a GET /health/live costs payonce's process and the floor's at one steady rate
 //   soak          (--soak N, alone) checkouts at SOAK_RATE (60)/s for N s, the app's RSS sampled every 10 s
 // In turns (scripts/lib/turns.js): every contender runs 2 s a round for 5 rounds, the order turned each
 // round, so each ratio compares figures measured seconds apart on a machine whose speed drifts.
@@ -18,7 +21,7 @@
 // violation). Traffic goes only to 127.0.0.1; every phase is bounded in time and count.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { classifyConcurrent, classifySequence, countClasses, describeAnswer, verifyIteration } from '../k6/lib/classify.js';
@@ -27,6 +30,7 @@ import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
 import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp, openLoopRaw } from './lib/load.js';
+import { cpuMeter, cpuMicros, median, privateServerPid, rssMb } from './lib/proc-stat.js';
 import { inTurns, pooled, ratioInTurns } from './lib/turns.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
 
@@ -56,6 +60,9 @@ const settings = {
   amount: 9000,
   // Orders made for each contender's new payments, per second of its turns: more than the fastest contender pays.
   ordersPerSecond: smoke ? 1500 : 3200,
+  // The CPU a request costs each contender at one steady rate, in turns: rounds of costSliceMs after turnWarmupMs.
+  costRounds: smoke ? 1 : 4,
+  costSliceMs: smoke ? 500 : 1500,
 };
 const API = '/api/v1';
 
@@ -66,6 +73,8 @@ if (!args.targets) process.env.DB_NAME = testDatabaseName();
 // multipleStatements: the raw baseline sends several statements per round trip, as the service does.
 const pool = mysql.createPool({ ...connectionOptions(), multipleStatements: true, connectionLimit: settings.replayConnections + 4 });
 const children = [];
+/** The pids of the app processes this bench started (none with --targets): the ones a cost turn reads. */
+const appPids = [];
 const failures = [];
 /** The bench's own account: every request carries its API key, every fixture belongs to it. */
 const credentials = { apiKey: '', accountId: 0 };
@@ -95,9 +104,18 @@ async function startApps() {
     // One at a time: each process runs the migrations at start-up.
     const { url, child } = await startApp({ port, logFile: `.data/bench-app-${port}.log`, env: { LOG_LEVEL: args['log-level'] } });
     children.push(child);
+    appPids.push(child.pid);
     targets.push(url);
   }
   return targets;
+}
+
+/** The two ceilings (bench/peer/apps.js): bare Nest + Fastify around the raw statements, and the same with a guard, an interceptor and a pipe that do nothing. */
+async function startCeilings() {
+  const setIsolation = await rawNeedsIsolation();
+  const ceilings = {};
+  for (const kind of ['sql', 'layers']) ceilings[kind] = await startPeerApp(kind, await freePort(), { setIsolation });
+  return ceilings;
 }
 
 /** Installs bench/peer's own dependencies once, so the product's stay the product's. */
@@ -114,7 +132,7 @@ async function startPeerApp(kind, port, extra = {}) {
   const child = spawn(process.execPath, ['apps.js', kind, String(port), settingsJson], { cwd: 'bench/peer', stdio: ['ignore', log, log] });
   children.push(child);
   await waitUntilLive(`http://127.0.0.1:${port}`);
-  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 function stopApps() {
@@ -189,12 +207,6 @@ async function checkoutPhase(targets) {
   if (tally.failed > 0 || result.errors > 0) failures.push(`checkout: ${tally.failed} unverified iterations, ${result.errors} errors ${result.firstError ?? ''}`);
 }
 
-/** Resident memory of a process, in MB (Linux). */
-function rssMb(pid) {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) / 1024 : NaN;
-}
-
 /** Least-squares slope of (minute, MB) points: how fast memory grows, in MB per minute. */
 function slopePerMinute(points) {
   const n = points.length;
@@ -209,7 +221,7 @@ function slopePerMinute(points) {
 async function soakPhase(targets, seconds, rate) {
   const users = await fundedUsers(targets, 64, 'soak');
   const tally = { verified: 0, failed: 0, classes: [] };
-  const pid = children[0].pid;
+  const pid = appPids[0];
   const samples = [{ minute: 0, mb: rssMb(pid) }];
   const started = Date.now();
   const sampler = setInterval(() => samples.push({ minute: (Date.now() - started) / 60_000, mb: rssMb(pid) }), 10_000);
@@ -344,12 +356,11 @@ function expectAll2xx(name, run) {
  * interceptor and a pipe that do nothing: how much of raw any Nest service of this design reaches).
  * Returns the keys each HTTP contender paid, and payonce's rate.
  */
-async function newPaymentTurns(targets) {
+async function newPaymentTurns(targets, ceilings) {
   const setIsolation = await rawNeedsIsolation();
   const payonce = httpPayer(targets, await ordersToPay('http'));
   const contenders = { payonce: payonce.turn, raw: rawPayer(await ordersForTurns('raw'), setIsolation) };
   let peer;
-  const ceilings = [];
   if (!smoke) {
     for (const table of ['users', 'balance_charges', 'orders', 'order_items', 'payments', 'idempotency_keys']) {
       await pool.query(`CREATE TABLE IF NOT EXISTS peer_${table} LIKE ${table}`);
@@ -357,23 +368,14 @@ async function newPaymentTurns(targets) {
     peerApp = await startPeerApp('peer', await freePort());
     peer = httpPayer([peerApp.url], await ordersToPay('peer', 'peer_'));
     contenders.peer = peer.turn;
-    for (const kind of ['sql', 'layers']) {
-      const app = await startPeerApp(kind, await freePort(), { setIsolation });
-      ceilings.push(app);
-      contenders[kind] = httpPayer([app.url], await ordersToPay(kind)).turn;
-    }
+    for (const [kind, app] of Object.entries(ceilings)) contenders[kind] = httpPayer([app.url], await ordersToPay(kind)).turn;
   }
   note(
     `new payments  ${Object.keys(contenders).join(', ')} in turns: ${settings.rounds} rounds of ${(sliceMs() / 1000).toFixed(1)} s each ` +
       `(after ${settings.turnWarmupMs} ms not counted), the order turned each round; ${settings.payConnections} connections`,
   );
   const collectionsBefore = await fullCollections(targets);
-  let slices;
-  try {
-    slices = await inTurns(contenders, settings.rounds);
-  } finally {
-    ceilings.forEach((app) => app.stop());
-  }
+  const slices = await inTurns(contenders, settings.rounds);
   const collectionsAfter = await fullCollections(targets);
   const runs = pooledRuns(slices);
   const http = runs.payonce;
@@ -396,6 +398,88 @@ async function newPaymentTurns(targets) {
     for (const kind of ['sql', 'layers']) expectAll2xx(`ceiling ${kind}`, runs[kind]);
   }
   return { rate: http.rate, paid: payonce.paid, peerPaid: peer?.paid };
+}
+
+/** The processes whose CPU a cost turn reads: the server's (one pid or several), MariaDB's when it is the private one, the driver's (this process). */
+const costedProcesses = (server) => {
+  const database = privateServerPid();
+  return { ...(server === undefined ? {} : { server }), ...(database === undefined ? {} : { database }), driver: process.pid };
+};
+
+/**
+ * A cost turn: `send({ rate, durationMs, warmupMs, onMeasuring }, first, count)` runs one open loop at
+ * `rate` over `count` of its contender's requests from the `first`; resolves to the µs each process spent a measured
+ * request (from the end of the warm-up to the result: not the driver thread's start) and what failed.
+ */
+function costTurn(rate, server, send) {
+  const perTurn = costRequestsPerTurn(rate);
+  let turns = 0;
+  return async () => {
+    const meter = cpuMeter(costedProcesses(server));
+    const timing = { rate, durationMs: settings.costSliceMs, warmupMs: settings.turnWarmupMs, onMeasuring: () => meter.start() };
+    const result = await send(timing, turns++ * perTurn, perTurn);
+    return { ...meter.perRequest(result.sent), failed: result.failed };
+  };
+}
+
+/** The sends of one cost turn at `rate`, its warm-up's included. */
+const costRequestsPerTurn = (rate) => Math.floor((rate * (settings.costSliceMs + settings.turnWarmupMs)) / 1000);
+
+/** Each cost turn's { name: µs } rounds reduced to medians, and the failed sends summed. */
+const costMedians = (slices) =>
+  Object.fromEntries(
+    Object.entries(slices).map(([name, rounds]) => [
+      name,
+      {
+        ...Object.fromEntries(['server', 'database', 'driver'].filter((field) => field in rounds[0]).map((field) => [field, median(rounds.map((round) => round[field]))])),
+        failed: rounds.reduce((sum, round) => sum + round.failed, 0),
+      },
+    ]),
+  );
+
+/**
+ * The CPU a new payment costs at one steady rate (the half-rate phase's), evenly spaced, in turns:
+ * payonce's processes, each ceiling's and raw mysql2's driver, with MariaDB's and the driver's own.
+ * The closed loops' ratios swing with the moment (a round of one contender against a round of
+ * another, seconds apart); what a payment costs each process does not. Undefined when the app's
+ * processes are not this bench's (--targets) or /proc cannot be read.
+ */
+async function paymentCosts(rate, targets, ceilings) {
+  if (!appPids.length || cpuMicros(appPids[0]) === undefined) return;
+  const setIsolation = await rawNeedsIsolation();
+  const count = costRequestsPerTurn(rate) * settings.costRounds;
+  const orders = (tag) => createPayableOrders(pool, { accountId: credentials.accountId, count, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}` });
+  const overHttp = (urls, orderList) => (timing, first, count) =>
+    openLoopHttp({ targets: urls, ...timing, requests: orderList.slice(first, first + count).map((order) => payRequest(order, randomUUID())) });
+  const contenders = { payonce: costTurn(rate, appPids, overHttp(targets, await orders('cost-payonce'))) };
+  const rawOrders = await orders('cost-raw');
+  const poolSize = Number(process.env.DB_POOL_SIZE ?? 20);
+  contenders.raw = costTurn(rate, undefined, (timing, first, count) =>
+    openLoopRaw({ connection: connectionOptions(), poolSize, orders: rawOrders.slice(first, first + count), setIsolation, ...timing }),
+  );
+  for (const [kind, app] of Object.entries(ceilings)) contenders[kind] = costTurn(rate, app.pid, overHttp([app.url], await orders(`cost-${kind}`)));
+  notePaymentCosts(rate, costMedians(await inTurns(contenders, settings.costRounds)));
+}
+
+/** µs, rounded; a process whose CPU could not be read says so. */
+const us = (micros) => (micros === undefined ? '(not read)' : `${micros.toFixed(0)} µs`);
+/** What a request cost outside the database: the service's process (none for raw mysql2) and the driver's. */
+const clientMicros = (cost) => (cost.server ?? 0) + cost.driver;
+
+function notePaymentCosts(rate, costs) {
+  const { payonce, raw, layers, sql } = costs;
+  const rounds = `${settings.costRounds} round${settings.costRounds === 1 ? '' : 's'} of ${(settings.costSliceMs / 1000).toFixed(1)} s after ${settings.turnWarmupMs} ms, in turns; medians`;
+  note(
+    `cost          CPU a new payment at ${rate}/s, evenly spaced (${rounds}): payonce's process ${us(payonce.server)}` +
+      (layers ? `, the second ceiling's ${us(layers.server)}, the bare one's ${us(sql.server)}: payonce's is ${(payonce.server / layers.server).toFixed(2)} of the second ceiling's` : ''),
+  );
+  // The same statements cost MariaDB the same; what differs is the side that sends them: HTTP, Nest and payonce against a mysql2 loop.
+  note(
+    `              outside the database (the service + its HTTP driver; raw mysql2's driver): payonce ${us(clientMicros(payonce))}, raw ${us(clientMicros(raw))}` +
+      ` (raw's / payonce's = ${(clientMicros(raw) / clientMicros(payonce)).toFixed(2)})` +
+      ('database' in payonce ? `; MariaDB's, its background work of the turn included: ${us(payonce.database)} and ${us(raw.database)}` : ''),
+  );
+  for (const [name, cost] of Object.entries(costs)) if (cost.failed > 0) failures.push(`cost of a payment, ${name}: ${cost.failed} payments failed`);
 }
 
 /** Orders for an open loop at `rate` over a phase and its warm-up, and a few to spare. */
@@ -441,9 +525,10 @@ async function halfRatePhase(targets, fullRate) {
   if (collectionsBefore && collectionsAfter)
     note(`              V8's full collections in the app during the wait and the phase: ${collectionsAfter.count - collectionsBefore.count}, ${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all`);
   // What the young generation and heap growth the service runs with (SERVICE_ARGS) cost in memory, after its busiest phases.
-  if (children[0]) note(`              the app's RSS after the payment phases: ${rssMb(children[0].pid).toFixed(0)} MB`);
+  if (appPids.length) note(`              the app's RSS after the payment phases: ${rssMb(appPids[0]).toFixed(0)} MB`);
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   if (!smoke) await rawAtHalfRate(halfRate, halfWarmupMs);
+  return halfRate;
 }
 
 /**
@@ -517,8 +602,10 @@ async function readTurns(targets, paid, peerPaid) {
   }
   note(`reads         ${Object.keys(contenders).join(', ')} in turns as the new payments were; ${settings.replayConnections} connections`);
   let slices;
+  let costs;
   try {
     slices = await inTurns(contenders, settings.rounds);
+    costs = await liveCosts(Math.max(100, Math.round((pooled(slices.live).rate * 0.3) / 100) * 100), targets, floor);
   } finally {
     floor?.stop();
     peerApp?.stop();
@@ -532,9 +619,29 @@ async function readTurns(targets, paid, peerPaid) {
   expectAll2xx('replays', replays);
   note(`              static GET /health/live: ${rateOf(runs.live)} (${runs.live.non2xx} non-2xx); replays run at ${ratioOf(ratioInTurns(slices.replays, slices.live))} of it`);
   note(`              raw mysql2 read of a completed key: ${rateOf(runs.keyRead)}; replays run at ${ratioOf(ratioInTurns(slices.replays, slices.keyRead))} of it`);
-  if (smoke) return;
-  note(`peer          its in-memory replays: ${rateOf(runs.peerReplays)} (${runs.peerReplays.non2xx} non-2xx); payonce's durable replays run at ${ratioOf(ratioInTurns(slices.replays, slices.peerReplays))} of it (target >= 1.20)`);
-  note(`floor         bare Nest + Fastify GET /health/live: ${rateOf(runs.floor)} (${runs.floor.non2xx} non-2xx); payonce's runs at ${ratioOf(ratioInTurns(slices.live, slices.floor))} of it (target >= 0.90)`);
+  if (!smoke) {
+    note(`peer          its in-memory replays: ${rateOf(runs.peerReplays)} (${runs.peerReplays.non2xx} non-2xx); payonce's durable replays run at ${ratioOf(ratioInTurns(slices.replays, slices.peerReplays))} of it (target >= 1.20)`);
+    note(`floor         bare Nest + Fastify GET /health/live: ${rateOf(runs.floor)} (${runs.floor.non2xx} non-2xx); payonce's runs at ${ratioOf(ratioInTurns(slices.live, slices.floor))} of it (target >= 0.90)`);
+  }
+  if (costs) noteLiveCosts(costs);
+}
+
+/** The CPU a GET /health/live costs payonce's processes and the floor's at one steady rate, in turns (see paymentCosts). */
+async function liveCosts(rate, targets, floor) {
+  if (!appPids.length || cpuMicros(appPids[0]) === undefined) return undefined;
+  const live = [{ method: 'GET', path: '/health/live' }];
+  const overHttp = (urls) => (timing) => openLoopHttp({ targets: urls, ...timing, requests: live });
+  const contenders = { live: costTurn(rate, appPids, overHttp(targets)) };
+  if (floor) contenders.floor = costTurn(rate, floor.pid, overHttp([floor.url]));
+  return { rate, costs: costMedians(await inTurns(contenders, settings.costRounds)) };
+}
+
+function noteLiveCosts({ rate, costs: { live, floor } }) {
+  note(
+    `cost          CPU a GET /health/live at ${rate}/s, evenly spaced (medians of ${settings.costRounds} turn${settings.costRounds === 1 ? '' : 's'}): payonce's process ${us(live.server)}` +
+      (floor ? `, the floor's ${us(floor.server)}: payonce's is ${(live.server / floor.server).toFixed(2)} of the floor's` : ''),
+  );
+  for (const [name, cost] of Object.entries({ live, floor })) if (cost?.failed > 0) failures.push(`cost of /health/live, ${name}: ${cost.failed} requests failed`);
 }
 
 /**
@@ -562,11 +669,25 @@ async function main() {
   await stormPhase(targets);
   if (smoke) note('peer, floor   not in the smoke (npm run bench measures them beside payonce)');
   else ensurePeerInstalled();
-  const { rate, paid, peerPaid } = await newPaymentTurns(targets);
-  await halfRatePhase(targets, rate);
+  const { paid, peerPaid } = await paymentPhases(targets);
   await readTurns(targets, paid, peerPaid);
 
   return finish(started);
+}
+
+/** New payments in turns, latency at half their rate, then what a payment costs each process: the ceilings serve all three. */
+async function paymentPhases(targets) {
+  const ceilings = smoke ? {} : await startCeilings();
+  try {
+    const { rate, paid, peerPaid } = await newPaymentTurns(targets, ceilings);
+    const halfRate = await halfRatePhase(targets, rate);
+    // After the latency phase, not before it: at a steady rate the purge finishes, the wait before the
+    // latency phase then finds nothing to wait on, and the page write-back left behind runs in the phase.
+    await paymentCosts(halfRate, targets, ceilings);
+    return { paid, peerPaid };
+  } finally {
+    Object.values(ceilings).forEach((app) => app.stop());
+  }
 }
 
 /** The audit, the time taken and the verdict: exit 1 only when exactly-once broke. */

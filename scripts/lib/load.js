@@ -79,10 +79,10 @@ export function slowBursts(answers, { slowMs = 15, gapMs = 100 } = {}) {
  * whether or not earlier ones have answered, so latency includes queueing but no bursts of the
  * driver's own making. With `warmupMs`, the same evenly spaced sends begin that much earlier and
  * those first ones are not counted (`send(i)` runs for i below rate * (warmupMs + durationMs) / 1000,
- * the first rate * warmupMs / 1000 of them unmeasured). Returns { sent, failed, late, rate, latency, bursts }: `late` counts sends
+ * the first rate * warmupMs / 1000 of them unmeasured; `onMeasuring()` runs as the first measured one goes out). Returns { sent, failed, late, rate, latency, bursts }: `late` counts sends
  * that went out more than 5 ms after their moment, `bursts` is slowBursts of the measured answers.
  */
-export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
+export async function openLoop({ rate, durationMs, send, warmupMs = 0, onMeasuring = undefined }) {
   const latencies = [];
   const answers = [];
   const pending = [];
@@ -102,7 +102,10 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
       lead.push(send(i).catch(() => false));
       continue;
     }
-    if (i === warmup) started = due;
+    if (i === warmup) {
+      started = due;
+      onMeasuring?.();
+    }
     if (t0 - due > 5) late++;
     pending.push(
       send(i).then(
@@ -130,8 +133,8 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0 }) {
  * new thread's first requests, interpreted code on new connections, are not the steady state.
  * Resolves to openLoop's result.
  */
-export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0 }) {
-  return inWorker('./open-loop-worker.js', { targets, rate, durationMs, requests, warmupMs });
+export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0, onMeasuring = undefined }) {
+  return inWorker('./open-loop-worker.js', { targets, rate, durationMs, requests, warmupMs }, onMeasuring);
 }
 
 /**
@@ -140,8 +143,8 @@ export function openLoopHttp({ targets, rate, durationMs, requests, warmupMs = 0
  * options). What the same rate and spacing cost the database and the machine without the service.
  * Resolves to openLoop's result.
  */
-export function openLoopRaw({ connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs = 0 }) {
-  return inWorker('./open-loop-raw-worker.js', { connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs });
+export function openLoopRaw({ connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs = 0, onMeasuring = undefined }) {
+  return inWorker('./open-loop-raw-worker.js', { connection, poolSize, orders, setIsolation, rate, durationMs, warmupMs }, onMeasuring);
 }
 
 /**
@@ -154,11 +157,14 @@ export function closedLoopHttp({ targets, connections, durationMs, requests, cyc
   return inWorker('./closed-loop-worker.js', { targets, connections, durationMs, requests, cycle, warmupMs });
 }
 
-/** Runs a driver file of this folder in a worker thread with `workerData`; resolves to the one message it posts. */
-function inWorker(file, workerData) {
+/**
+ * Runs a driver file of this folder in a worker thread with `workerData`; resolves to its result, the
+ * one message it posts that is not `{ measuring: true }` (an open loop's warm-up ended: `onMeasuring()`).
+ */
+function inWorker(file, workerData, onMeasuring = undefined) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(file, import.meta.url), { workerData });
-    worker.once('message', resolve);
+    worker.on('message', (message) => (message?.measuring ? onMeasuring?.() : resolve(message)));
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`${file} exited with code ${code} before answering`)));
   });

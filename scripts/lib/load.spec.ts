@@ -6,15 +6,19 @@ import { closedLoop, openLoop, openLoopHttp, slowBursts } from './load.js';
 describe('openLoop', () => {
   it('sends the warm-up first at the same spacing and counts only what follows it', async () => {
     const sentAt: number[] = [];
+    const measuringAfter: number[] = [];
     const result = await openLoop({
       rate: 200,
       durationMs: 200,
       warmupMs: 100,
+      onMeasuring: () => measuringAfter.push(sentAt.length),
       send: async (i: number) => {
         sentAt.push(performance.now());
         return i !== 25; // one measured send fails
       },
     });
+    // Told once, just before the first measured send: a cost turn reads the CPU from there.
+    expect(measuringAfter).toEqual([20]);
     expect(sentAt).toHaveLength(60);
     expect(result.sent).toBe(40);
     expect(result.failed).toBe(1);
@@ -88,7 +92,11 @@ describe('openLoopHttp', () => {
         headers: { 'content-type': 'application/json', 'idempotency-key': `k${i}` },
         body: JSON.stringify({ n: i }),
       }));
-      const result = await openLoopHttp({ targets: [target], rate: 100, durationMs: 200, warmupMs: 100, requests });
+      const seenWhenMeasuring: number[] = [];
+      const result = await openLoopHttp({ targets: [target], rate: 100, durationMs: 200, warmupMs: 100, requests, onMeasuring: () => seenWhenMeasuring.push(seen.length) });
+      // Told from the worker once, when its warm-up's 10 sends were out and before the measured ones were answered.
+      expect(seenWhenMeasuring).toHaveLength(1);
+      expect(seenWhenMeasuring[0]).toBeLessThanOrEqual(11);
       expect(result.sent).toBe(20);
       expect(result.failed).toBe(1); // request 29, the last measured one
       expect(seen).toHaveLength(30);

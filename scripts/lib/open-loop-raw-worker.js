@@ -17,6 +17,8 @@ const send = async (i) => {
     session.release();
   }
 };
-const result = await openLoop({ rate, durationMs, send, warmupMs });
-await pool.end();
+const onMeasuring = () => parentPort.postMessage({ measuring: true });
+const result = await openLoop({ rate, durationMs, onMeasuring, send, warmupMs });
+// The result first: a cost turn reads the processes' CPU when it comes, before the connections close.
 parentPort.postMessage(result);
+await pool.end();

@@ -8,6 +8,8 @@ import { socketSender } from './raw-http.js';
 
 const { targets, rate, durationMs, requests, warmupMs } = workerData;
 const sender = socketSender(targets, requests);
-const result = await openLoop({ rate, durationMs, send: sender.send, warmupMs });
-await sender.close();
+const onMeasuring = () => parentPort.postMessage({ measuring: true });
+const result = await openLoop({ rate, durationMs, onMeasuring, send: sender.send, warmupMs });
+// The result first: a cost turn reads the processes' CPU when it comes, before the connections close.
 parentPort.postMessage(result);
+await sender.close();

@@ -1,0 +1,74 @@
+// What a process has cost the machine, from Linux's /proc: resident memory, and CPU time spent. A
+// closed loop's rate on these 2-core machines swings by a third from one second to the next, with
+// whatever else the cores are doing; the CPU each process spends on an evenly spaced request stays
+// within a few per cent (BENCHMARKS.md, fifteenth pass), so the bench compares costs with it.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks a second of /proc/<pid>/stat's CPU fields (USER_HZ: 100 on every Linux seen). */
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Resident memory of a process, in MB. */
+export function rssMb(pid) {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : NaN;
+}
+
+/** CPU time a process has spent so far, user and system, in µs; undefined where /proc does not tell (not Linux, the process gone). */
+export function cpuMicros(pid) {
+  try {
+    // The command name, in parentheses, may hold spaces: the fields are counted after its closing one.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The pid of the project's private database server (scripts/db.sh), when it runs; undefined otherwise. */
+export function privateServerPid(pidFile = '.data/run/mysqld.pid') {
+  try {
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return /^(mariadbd|mysqld)$/.test(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The CPU `processes` ({ name: pid, or several pids summed }) spend between `start()` and
+ * `perRequest(requests)`, which returns it divided by `requests`: { name: µs a request }. A name
+ * whose CPU could not be read at either end is left out.
+ */
+export function cpuMeter(processes) {
+  const spent = (name) => {
+    const each = [processes[name]].flat().map(cpuMicros);
+    return each.some((micros) => micros === undefined) ? undefined : each.reduce((sum, micros) => sum + micros, 0);
+  };
+  let before = {};
+  return {
+    start() {
+      before = Object.fromEntries(Object.keys(processes).map((name) => [name, spent(name)]));
+    },
+    perRequest(requests) {
+      const micros = {};
+      for (const name of Object.keys(processes)) {
+        const after = spent(name);
+        if (before[name] !== undefined && after !== undefined) micros[name] = (after - before[name]) / requests;
+      }
+      return micros;
+    },
+  };
+}
+
+/** The middle value (the lower of the two middle ones for an even count); NaN for none. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
+}
