@@ -479,6 +479,10 @@ function notePaymentCosts(rate, costs) {
       ` (raw's / payonce's = ${(clientMicros(raw) / clientMicros(payonce)).toFixed(2)})` +
       ('database' in payonce ? `; MariaDB's, its background work of the turn included: ${us(payonce.database)} and ${us(raw.database)}` : ''),
   );
+  if ('database' in payonce) {
+    const machine = (cost) => clientMicros(cost) + cost.database;
+    note(`              all of it: payonce ${us(machine(payonce))}, raw ${us(machine(raw))} (raw's / payonce's = ${(machine(raw) / machine(payonce)).toFixed(2)}: what payments / raw would be where the CPU alone set the pace)`);
+  }
   for (const [name, cost] of Object.entries(costs)) if (cost.failed > 0) failures.push(`cost of a payment, ${name}: ${cost.failed} payments failed`);
 }
 
