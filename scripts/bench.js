@@ -441,21 +441,20 @@ const costMedians = (slices) =>
  * The CPU a new payment costs at one steady rate (the half-rate phase's), evenly spaced, in turns:
  * payonce's processes, each ceiling's and raw mysql2's driver, with MariaDB's and the driver's own.
  * The closed loops' ratios swing with the moment (a round of one contender against a round of
- * another, seconds apart); what a payment costs each process does not. Undefined when the app's
+ * another, seconds apart); what a payment costs each process does not. Skipped when the app's
  * processes are not this bench's (--targets) or /proc cannot be read.
  */
 async function paymentCosts(rate, targets, ceilings) {
   if (!appPids.length || cpuMicros(appPids[0]) === undefined) return;
   const setIsolation = await rawNeedsIsolation();
-  const count = costRequestsPerTurn(rate) * settings.costRounds;
-  const orders = (tag) => createPayableOrders(pool, { accountId: credentials.accountId, count, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}` });
+  const ordersEach = costRequestsPerTurn(rate) * settings.costRounds;
+  const orders = (tag) => createPayableOrders(pool, { accountId: credentials.accountId, count: ordersEach, users: 2000, amount: settings.amount, tag: `${tag}-${Date.now()}` });
   const overHttp = (urls, orderList) => (timing, first, count) =>
     openLoopHttp({ targets: urls, ...timing, requests: orderList.slice(first, first + count).map((order) => payRequest(order, randomUUID())) });
   const contenders = { payonce: costTurn(rate, appPids, overHttp(targets, await orders('cost-payonce'))) };
   const rawOrders = await orders('cost-raw');
-  const poolSize = Number(process.env.DB_POOL_SIZE ?? 20);
   contenders.raw = costTurn(rate, undefined, (timing, first, count) =>
-    openLoopRaw({ connection: connectionOptions(), poolSize, orders: rawOrders.slice(first, first + count), setIsolation, ...timing }),
+    openLoopRaw({ connection: connectionOptions(), poolSize: appPoolSize(), orders: rawOrders.slice(first, first + count), setIsolation, ...timing }),
   );
   for (const [kind, app] of Object.entries(ceilings)) contenders[kind] = costTurn(rate, app.pid, overHttp([app.url], await orders(`cost-${kind}`)));
   notePaymentCosts(rate, costMedians(await inTurns(contenders, settings.costRounds)));
@@ -485,6 +484,9 @@ function notePaymentCosts(rate, costs) {
   }
   for (const [name, cost] of Object.entries(costs)) if (cost.failed > 0) failures.push(`cost of a payment, ${name}: ${cost.failed} payments failed`);
 }
+
+/** The app's connection pool size (DB_POOL_SIZE, 20 unless set): raw mysql2's open loops use a pool as large. */
+const appPoolSize = () => Number(process.env.DB_POOL_SIZE ?? 20);
 
 /** Orders for an open loop at `rate` over a phase and its warm-up, and a few to spare. */
 const ordersAtRate = (rate, warmupMs, tag) =>
@@ -545,7 +547,7 @@ async function halfRatePhase(targets, fullRate) {
 async function rawAtHalfRate(rate, warmupMs) {
   const orders = await ordersAtRate(rate, warmupMs, 'half-raw');
   await quietDatabase(pool);
-  const poolSize = Number(process.env.DB_POOL_SIZE ?? 20);
+  const poolSize = appPoolSize();
   const raw = await openLoopRaw({ connection: connectionOptions(), poolSize, orders, setIsolation: await rawNeedsIsolation(), rate, durationMs: settings.seconds * 1000, warmupMs });
   const { worst } = raw.bursts;
   note(
