@@ -8,6 +8,7 @@ import mysql from 'mysql2/promise';
 import { createPayableOrders } from './lib/bench-fixtures.js';
 import { connectionOptions, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { SERVICE_ARGS, waitUntilLive } from './lib/app-process.js';
+import { cpuTimes, privateServerPid } from './lib/proc-stat.js';
 import { closedLoopHttp, freePort, openLoopHttp } from './lib/load.js';
 
 const [workload = 'live', logLevel = 'warn', seconds = '8'] = process.argv.slice(2);
@@ -27,17 +28,8 @@ const url = `http://127.0.0.1:${port}`;
 await waitUntilLive(url);
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` };
 const payReq = (o, key) => ({ method: 'POST', path: '/api/v1/payments', headers: { ...headers, 'idempotency-key': key }, body: JSON.stringify({ orderId: o.orderId, userId: o.userId }) });
-/** CPU ticks (1/100 s) of a process so far, user and system; undefined when it cannot be read. */
-const ticksOf = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return { user: Number(fields[11]), sys: Number(fields[12]) };
-  } catch {
-    return undefined;
-  }
-};
-const databasePid = (() => { try { return Number(readFileSync('.data/run/mysqld.pid', 'utf8')); } catch { return undefined; } })();
-const cpuNow = () => ({ app: ticksOf(child.pid), database: databasePid && ticksOf(databasePid), driver: ticksOf(process.pid) });
+const databasePid = privateServerPid();
+const cpuNow = () => ({ app: cpuTimes(child.pid), database: databasePid && cpuTimes(databasePid), driver: cpuTimes(process.pid) });
 /** The load run, with the CPU each process spent during it (the fixtures made before are not in it). */
 const measured = async (run) => {
   const before = cpuNow();
@@ -65,7 +57,7 @@ if (workload === 'live') {
 }
 const perRequest = (name) => {
   const [a, b] = [result.before[name], result.after[name]];
-  return a && b ? `${name} ${(((b.user - a.user) * 1e4) / result.requests).toFixed(0)}+${(((b.sys - a.sys) * 1e4) / result.requests).toFixed(0)} us` : `${name} ?`;
+  return a && b ? `${name} ${((b.user - a.user) / result.requests).toFixed(0)}+${((b.system - a.system) / result.requests).toFixed(0)} us` : `${name} ?`;
 };
 console.log(`${workload} LOG_LEVEL=${logLevel}: ${result.rate.toFixed(0)}/s non2xx ${result.non2xx} errors ${result.errors} p99 ${result.latency.p99.toFixed(1)} ms; CPU a request (user+sys): ${['app', 'database', 'driver'].map(perRequest).join(', ')}`);
 child.kill('SIGTERM');

@@ -20,15 +20,21 @@ export function rssMb(pid) {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** CPU time a process has spent so far, user and system, in µs; undefined where /proc does not tell (not Linux, the process gone). */
-export function cpuMicros(pid) {
+/** CPU time a process has spent so far in user and in system mode, in µs; undefined where /proc does not tell (not Linux, the process gone). */
+export function cpuTimes(pid) {
   try {
     // The command name, in parentheses, may hold spaces: the fields are counted after its closing one.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_SECOND;
+    return { user: (Number(fields[11]) * 1e6) / TICKS_PER_SECOND, system: (Number(fields[12]) * 1e6) / TICKS_PER_SECOND };
   } catch {
     return undefined;
   }
+}
+
+/** cpuTimes' user and system together. */
+export function cpuMicros(pid) {
+  const times = cpuTimes(pid);
+  return times && times.user + times.system;
 }
 
 /** The pid of the project's private database server (scripts/db.sh), when it runs; undefined otherwise. */
