@@ -8,7 +8,8 @@
 //                 on first use), and two ceilings: bare Nest + Fastify around the same SQL with nothing else, and
 //                 with a guard, an interceptor and a pipe that do nothing (how much of raw any Nest service of
 //                 this design reaches on this machine)
-//   half rate     latency at half of payonce's rate, and (not in --smoke) raw mysql2's at that rate, its control
+//   half rate     latency at half of payonce's rate, and (not in --smoke) raw mysql2's at that rate, its control; each
+//                 with what the cores and MariaDB did while its answers were slow (scripts/lib/phase-trace.js)
 //   cost          the CPU a new payment costs each process at that rate, evenly spaced, in turns: payonce's,
 //                 raw mysql2's driver's, (not in --smoke) each ceiling's, and MariaDB's
 //   reads         completed keys replayed at 64 connections, in turns with GET /health/live, a raw key read and
@@ -30,6 +31,7 @@ import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
 import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp, openLoopRaw } from './lib/load.js';
+import { summarizeTrace, tracePhase } from './lib/phase-trace.js';
 import { cpuMeter, cpuMicros, median, privateServerPid, rssMb } from './lib/proc-stat.js';
 import { inTurns, pooled, ratioInTurns } from './lib/turns.js';
 import { needsIsolationStatement, rawPayment, rawReplayRead, ROUND_TRIPS_PER_PAYMENT } from './lib/raw-payment.js';
@@ -507,13 +509,16 @@ async function halfRatePhase(targets, fullRate) {
   // Evenly spaced arrivals: a rate-limited closed loop (autocannon's overallRate) sends from every connection at the same tick.
   // Sent from a worker thread over keep-alive connections: see openLoopHttp. The first second of
   // the same evenly spaced sends opens the connections and warms the new thread, and is not counted.
-  const half = await openLoopHttp({
-    targets,
-    rate: halfRate,
-    durationMs: settings.seconds * 1000,
-    warmupMs: halfWarmupMs,
-    requests: halfOrders.map((order) => payRequest(order, randomUUID())),
-  });
+  const half = await traced((onMeasuring) =>
+    openLoopHttp({
+      targets,
+      rate: halfRate,
+      durationMs: settings.seconds * 1000,
+      warmupMs: halfWarmupMs,
+      requests: halfOrders.map((order) => payRequest(order, randomUUID())),
+      onMeasuring,
+    }),
+  );
   note(
     `half rate     ${half.rate.toFixed(0)}/s of ${halfRate}/s offered, evenly spaced (after 1 s not counted): p50 ${half.latency.p50.toFixed(1)} ms, ` +
       `p99 ${half.latency.p99.toFixed(1)} ms (target p99 < 20 ms); ${half.failed} failed, ${half.late} sent over 5 ms late; ` +
@@ -527,6 +532,7 @@ async function halfRatePhase(targets, fullRate) {
       `              answers over 15 ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
+  noteTrace(half.trace);
   const collectionsAfter = await fullCollections(targets);
   if (collectionsBefore && collectionsAfter)
     note(`              V8's full collections in the app during the wait and the phase: ${collectionsAfter.count - collectionsBefore.count}, ${(collectionsAfter.ms - collectionsBefore.ms).toFixed(0)} ms of pauses in all`);
@@ -535,6 +541,30 @@ async function halfRatePhase(targets, fullRate) {
   if (half.failed > 0) failures.push(`half rate: ${half.failed} payments failed`);
   if (!smoke) await rawAtHalfRate(halfRate, halfWarmupMs);
   return halfRate;
+}
+
+/**
+ * Runs an open loop, `start(onMeasuring)`, with a trace of the machine and the database (phase-trace.js):
+ * the app's processes, MariaDB's when it is the private server, and this one (the driver's thread is in it).
+ * Resolves to the loop's result with `trace`, its summary.
+ */
+async function traced(start) {
+  const database = privateServerPid();
+  const tracer = tracePhase({ processes: { app: appPids, ...(database === undefined ? {} : { MariaDB: database }), driver: process.pid }, database: pool });
+  const result = await start(() => tracer.mark());
+  return { ...result, trace: summarizeTrace(await tracer.stop(), result.timeline) };
+}
+
+/** What the machine did while a traced phase's answers were slow, against the rest of the phase. */
+function noteTrace({ slow, calm, slowAnswers, slowInFirstSecond }) {
+  if (!slow.samples) return;
+  const side = (s) =>
+    `cores ${s.busyPct.toFixed(0)}% busy, ${s.stealPct.toFixed(0)}% stolen, ${s.iowaitPct.toFixed(0)}% in iowait; ` +
+    `${Object.entries(s.cpuPct)
+      .map(([name, pct]) => `${name} ${pct.toFixed(0)}%`)
+      .join(', ')} of a core; InnoDB purged in ${s.purged} of them and flushed ${s.pagesFlushed} pages, up to ${s.threadsRunning} threads running`;
+  note(`              in the ${slow.samples} 100-ms windows with an answer over 15 ms: ${side(slow)}`);
+  note(`              in the other ${calm.samples}: ${side(calm)}; ${slowInFirstSecond} of the ${slowAnswers} answers over 15 ms in the first second`);
 }
 
 /**
@@ -548,13 +578,15 @@ async function rawAtHalfRate(rate, warmupMs) {
   const orders = await ordersAtRate(rate, warmupMs, 'half-raw');
   await quietDatabase(pool);
   const poolSize = appPoolSize();
-  const raw = await openLoopRaw({ connection: connectionOptions(), poolSize, orders, setIsolation: await rawNeedsIsolation(), rate, durationMs: settings.seconds * 1000, warmupMs });
+  const setIsolation = await rawNeedsIsolation();
+  const raw = await traced((onMeasuring) => openLoopRaw({ connection: connectionOptions(), poolSize, orders, setIsolation, rate, durationMs: settings.seconds * 1000, warmupMs, onMeasuring }));
   const { worst } = raw.bursts;
   note(
     `              raw mysql2 at the same rate and spacing (the same SQL, a pool of ${poolSize} as the app's): p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms; ` +
       `${raw.failed} failed, ${raw.late} sent over 5 ms late` +
       (worst ? `; its worst burst at ${(worst.at / 1000).toFixed(1)} s: ${worst.count} answers over 15 ms, up to ${worst.worstMs.toFixed(0)} ms` : ''),
   );
+  noteTrace(raw.trace);
   if (raw.failed > 0) failures.push(`raw at half rate: ${raw.failed} payments failed`);
 }
 

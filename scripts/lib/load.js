@@ -74,6 +74,21 @@ export function slowBursts(answers, { slowMs = 15, gapMs = 100 } = {}) {
   return { count: bursts.length, medianIntervalMs: intervals.length ? intervals[Math.floor(intervals.length / 2)] : undefined, worst };
 }
 
+/** The measured answers in 100-ms bins of their moments: { at, count, slow (over 15 ms), worstMs, lateMs }. */
+export function timeline(answers, { binMs = 100, slowMs = 15 } = {}) {
+  const bins = [];
+  for (const answer of answers) {
+    const index = Math.floor(answer.at / binMs);
+    bins[index] ??= { at: index * binMs, count: 0, slow: 0, worstMs: 0, lateMs: 0 };
+    const bin = bins[index];
+    bin.count++;
+    if (answer.ms > slowMs) bin.slow++;
+    bin.worstMs = Math.max(bin.worstMs, answer.ms);
+    bin.lateMs = Math.max(bin.lateMs, answer.late);
+  }
+  return bins.filter(Boolean);
+}
+
 /**
  * Open loop: starts `send(i)` at evenly spaced moments, `rate` per second for `durationMs`,
  * whether or not earlier ones have answered, so latency includes queueing but no bursts of the
@@ -121,7 +136,7 @@ export async function openLoop({ rate, durationMs, send, warmupMs = 0, onMeasuri
   }
   await Promise.all([...lead, ...pending]);
   const seconds = (performance.now() - started) / 1000;
-  return { sent: total, failed, late, rate: latencies.length / seconds, latency: summarize(latencies), bursts: slowBursts(answers) };
+  return { sent: total, failed, late, rate: latencies.length / seconds, latency: summarize(latencies), bursts: slowBursts(answers), timeline: timeline(answers) };
 }
 
 /**

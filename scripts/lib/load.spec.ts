@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closedLoop, openLoop, openLoopHttp, slowBursts } from './load.js';
+import { closedLoop, openLoop, openLoopHttp, slowBursts, timeline } from './load.js';
 
 describe('openLoop', () => {
   it('sends the warm-up first at the same spacing and counts only what follows it', async () => {
@@ -66,6 +66,20 @@ describe('slowBursts', () => {
       worst: { at: 2050, end: 2100, count: 2, worstMs: 60, lateMs: 9 },
     });
     expect(slowBursts(fast)).toEqual({ count: 0, medianIntervalMs: undefined, worst: undefined });
+  });
+});
+
+describe('timeline', () => {
+  it('bins answers by the moment they were due: how many, how many over 15 ms, the slowest and the latest send', () => {
+    const answers = [
+      { at: 10, ms: 2, late: 0 },
+      { at: 90, ms: 16, late: 3 },
+      { at: 250, ms: 40, late: 1 },
+    ];
+    expect(timeline(answers)).toEqual([
+      { at: 0, count: 2, slow: 1, worstMs: 16, lateMs: 3 },
+      { at: 200, count: 1, slow: 1, worstMs: 40, lateMs: 1 },
+    ]);
   });
 });
 
