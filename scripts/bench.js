@@ -561,8 +561,8 @@ function noteTrace({ slow, calm, slowAnswers, slowInFirstSecond }) {
   const side = (s) =>
     `cores ${s.busyPct.toFixed(0)}% busy, ${s.stealPct.toFixed(0)}% stolen, ${s.iowaitPct.toFixed(0)}% in iowait; ` +
     `${Object.entries(s.cpuPct)
-      .map(([name, pct]) => `${name} ${pct.toFixed(0)}%`)
-      .join(', ')} of a core; InnoDB purged in ${s.purged} of them and flushed ${s.pagesFlushed} pages, up to ${s.threadsRunning} threads running`;
+      .map(([name, pct]) => `${name} ${pct.toFixed(0)}% (${s.waitedPct[name].toFixed(0)}%)`)
+      .join(', ')} of a core (in brackets: its threads ready, waiting for one); InnoDB purged in ${s.purged} of them and flushed ${s.pagesFlushed} pages, up to ${s.threadsRunning} threads running`;
   note(`              in the ${slow.samples} 100-ms windows with an answer over 15 ms: ${side(slow)}`);
   note(`              in the other ${calm.samples}: ${side(calm)}; ${slowInFirstSecond} of the ${slowAnswers} answers over 15 ms in the first second`);
 }

@@ -4,7 +4,7 @@
 // whether a burst came with the database's own work, the hypervisor taking the cores, or the
 // phase's first moments, instead of leaving each missed p99 to a guess (BENCHMARKS.md, sixteenth pass).
 import { readFileSync } from 'node:fs';
-import { cpuMicros } from './proc-stat.js';
+import { cpuMicros, threadWaits, waitedBetween } from './proc-stat.js';
 
 const COUNTERS = ['Innodb_buffer_pool_pages_flushed', 'Innodb_row_lock_waits'];
 /** Read as they are, not as the change since the last sample. */
@@ -24,7 +24,8 @@ const minus = (a, b) => Object.fromEntries(Object.keys(a).map((key) => [key, a[k
  * Starts sampling every `everyMs`: `processes` is { name: pid or [pids] }, `database` a mysql2 pool
  * (or undefined) whose server's InnoDB status is read. `mark()` sets the moment `at` counts from
  * (the phase's first measured send: the samples of its warm-up have a negative `at`); `stop()`
- * resolves to the samples, each { at (its end), ms, cpu: { name: µs }, machine: ticks, innodb }.
+ * resolves to the samples, each { at (its end), ms, cpu: { name: µs }, waited: { name: µs its threads
+ * waited for a core }, machine: ticks, innodb }.
  */
 export function tracePhase({ processes, database, everyMs = 100 }) {
   const samples = [];
@@ -32,8 +33,8 @@ export function tracePhase({ processes, database, everyMs = 100 }) {
   const read = async () => {
     const status = {};
     if (database) for (const row of (await database.query(STATUS_QUERY))[0]) status[row.Variable_name] = Number(row.Value);
-    const cpu = Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, [pids].flat().reduce((sum, pid) => sum + (cpuMicros(pid) ?? 0), 0)]));
-    return { now: performance.now(), cpu, machine: machineTicks(), status };
+    const each = (read) => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, [pids].flat().map(read)]));
+    return { now: performance.now(), cpu: each((pid) => cpuMicros(pid) ?? 0), waits: each((pid) => threadWaits(pid) ?? {}), machine: machineTicks(), status };
   };
   let stopped = false;
   const loop = (async () => {
@@ -43,7 +44,14 @@ export function tracePhase({ processes, database, everyMs = 100 }) {
       const current = await read();
       const levels = Object.fromEntries(LEVELS.filter((name) => name in current.status).map((name) => [name, current.status[name]]));
       const counters = minus(Object.fromEntries(COUNTERS.filter((name) => name in current.status).map((name) => [name, current.status[name]])), previous.status);
-      samples.push({ at: current.now - origin, ms: current.now - previous.now, cpu: minus(current.cpu, previous.cpu), machine: minus(current.machine, previous.machine), innodb: { ...levels, ...counters } });
+      samples.push({
+        at: current.now - origin,
+        ms: current.now - previous.now,
+        cpu: Object.fromEntries(Object.keys(processes).map((name) => [name, current.cpu[name].reduce((sum, micros, i) => sum + micros - previous.cpu[name][i], 0)])),
+        waited: Object.fromEntries(Object.keys(processes).map((name) => [name, current.waits[name].reduce((sum, waits, i) => sum + waitedBetween(previous.waits[name][i], waits), 0)])),
+        machine: minus(current.machine, previous.machine),
+        innodb: { ...levels, ...counters },
+      });
       previous = current;
     }
   })();
@@ -64,7 +72,7 @@ export function tracePhase({ processes, database, everyMs = 100 }) {
 /**
  * The measured samples of a trace split by whether an answer over 15 ms was due in them
  * (`timeline`: openLoop's 100-ms bins, whose `slow` counts those), each side reduced to: how many, the machine's cores busy and
- * stolen (% of all of them), each process's CPU (% of one core), the samples in which InnoDB's purge
+ * stolen (% of all of them), each process's CPU and its threads' wait for a core (% of one core's time), the samples in which InnoDB's purge
  * ran (its history list fell by half or more), the pages flushed and the most threads running.
  * Also the slow answers of the first second against all of them: a phase that starts with a burst.
  */
@@ -86,6 +94,7 @@ export function summarizeTrace(samples, timeline, { binMs = 100 } = {}) {
       stealPct: (100 * sum((sample) => sample.machine.steal)) / ticks,
       iowaitPct: (100 * sum((sample) => sample.machine.iowait)) / ticks,
       cpuPct: Object.fromEntries(Object.keys(list[0]?.cpu ?? {}).map((name) => [name, (100 * sum((sample) => sample.cpu[name])) / micros])),
+      waitedPct: Object.fromEntries(Object.keys(list[0]?.waited ?? {}).map((name) => [name, (100 * sum((sample) => sample.waited[name])) / micros])),
       purged,
       pagesFlushed: sum((sample) => sample.innodb.Innodb_buffer_pool_pages_flushed ?? 0),
       threadsRunning: Math.max(0, ...list.map((sample) => sample.innodb.Threads_running ?? 0)),

@@ -7,10 +7,11 @@ const spin = (ms: number) => {
 };
 
 /** A sample of summarizeTrace's input: `busy` and `idle` in ticks of all cores, `history` InnoDB's history list. */
-const sample = (at: number, { busy = 10, idle = 10, steal = 0, app = 50_000, history = 500, flushed = 0, threads = 1 } = {}) => ({
+const sample = (at: number, { busy = 10, idle = 10, steal = 0, app = 50_000, waited = 0, history = 500, flushed = 0, threads = 1 } = {}) => ({
   at,
   ms: 100,
   cpu: { app },
+  waited: { app: waited },
   machine: { busy, iowait: 0, steal, idle },
   innodb: { Innodb_history_list_length: history, Innodb_buffer_pool_pages_flushed: flushed, Threads_running: threads },
 });
@@ -20,7 +21,7 @@ describe('summarizeTrace', () => {
     const samples = [
       sample(-100, { busy: 20, idle: 0 }), // the warm-up: left out
       sample(100, { history: 900 }),
-      sample(200, { busy: 18, idle: 0, steal: 2, app: 90_000, history: 100, flushed: 7, threads: 12 }), // a purge, stolen cores
+      sample(200, { busy: 18, idle: 0, steal: 2, app: 90_000, waited: 40_000, history: 100, flushed: 7, threads: 12 }), // a purge, stolen cores, the app kept waiting
       sample(300, { history: 200 }),
       sample(1100, { history: 300 }),
     ];
@@ -36,11 +37,12 @@ describe('summarizeTrace', () => {
       stealPct: (2 / 40) * 100,
       iowaitPct: 0,
       cpuPct: { app: 70 },
+      waitedPct: { app: 20 },
       purged: 1,
       pagesFlushed: 7,
       threadsRunning: 12,
     });
-    expect(calm).toMatchObject({ samples: 2, busyPct: 50, stealPct: 0, cpuPct: { app: 50 }, purged: 0, pagesFlushed: 0, threadsRunning: 1 });
+    expect(calm).toMatchObject({ samples: 2, busyPct: 50, stealPct: 0, cpuPct: { app: 50 }, waitedPct: { app: 0 }, purged: 0, pagesFlushed: 0, threadsRunning: 1 });
     expect({ slowAnswers, slowInFirstSecond }).toEqual({ slowAnswers: 34, slowInFirstSecond: 30 });
   });
 });
@@ -71,5 +73,6 @@ describe('tracePhase', () => {
     expect(measured.at(-1)!.innodb.Innodb_history_list_length).toBe(history);
     expect(measured.at(-1)!.innodb.Innodb_buffer_pool_pages_flushed).toBe(10);
     expect(measured.at(-1)!.machine.busy + measured.at(-1)!.machine.idle).toBeGreaterThan(0);
+    expect(measured.every((s) => s.waited.self >= 0)).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 // whatever else the cores are doing; the CPU each process spends on an evenly spaced request stays
 // within a few per cent (BENCHMARKS.md, fifteenth pass), so the bench compares costs with it.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks a second of /proc/<pid>/stat's CPU fields (USER_HZ: 100 on every Linux seen). */
 const TICKS_PER_SECOND = (() => {
@@ -35,6 +35,33 @@ export function cpuTimes(pid) {
 export function cpuMicros(pid) {
   const times = cpuTimes(pid);
   return times && times.user + times.system;
+}
+
+/**
+ * The time each thread of a process has spent so far ready to run but waiting for a core (the
+ * second field of /proc/<pid>/task/<tid>/schedstat), in µs by thread id; undefined where /proc does
+ * not tell. A process that answers late while its threads waited long had the work ready and no
+ * core to do it on. By thread, because threads end (a driver's worker) and a sum would then fall.
+ */
+export function threadWaits(pid) {
+  try {
+    const waits = {};
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        waits[tid] = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1000;
+      } catch {
+        // The thread ended between the listing and the read.
+      }
+    }
+    return waits;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How much longer the threads of `after` (threadWaits) waited than in `before`: a thread that began since counts from its start. */
+export function waitedBetween(before = {}, after = {}) {
+  return Object.entries(after).reduce((sum, [tid, micros]) => sum + micros - (before[tid] ?? 0), 0);
 }
 
 /** The pid of the project's private database server (scripts/db.sh), when it runs; undefined otherwise. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { cpuMeter, cpuMicros, median, privateServerPid, rssMb } from './proc-stat.js';
+import { cpuMeter, cpuMicros, median, privateServerPid, rssMb, threadWaits, waitedBetween } from './proc-stat.js';
 
 const spin = (ms: number) => {
   const until = performance.now() + ms;
@@ -27,6 +27,24 @@ describe('proc-stat', () => {
     meter.start();
     expect(Object.keys(meter.perRequest(1))).toEqual(['self']);
     expect(privateServerPid('/nonexistent/mysqld.pid')).toBeUndefined();
+  });
+
+  it("reads how long this process's threads waited for a core, and it grows while they outnumber the cores", async () => {
+    const before = threadWaits(process.pid)!;
+    expect(before[String(process.pid)]).toBeGreaterThanOrEqual(0);
+    // More spinning children than cores, and this thread spinning too: each waits its turn for one.
+    const { spawn } = await import('node:child_process');
+    const { cpus } = await import('node:os');
+    const spinners = Array.from({ length: cpus().length + 1 }, () => spawn(process.execPath, ['-e', 'const t = Date.now() + 600; while (Date.now() < t);']));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    spin(400);
+    await Promise.all(spinners.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+    expect(waitedBetween(before, threadWaits(process.pid)!)).toBeGreaterThan(0);
+    expect(threadWaits(2 ** 30)).toBeUndefined();
+  });
+
+  it('counts a thread that ended as waiting no longer, and one that began from its start', () => {
+    expect(waitedBetween({ 1: 100, 2: 500 }, { 1: 150, 3: 20 })).toBe(70);
   });
 
   it('reads resident memory and takes medians', () => {
