@@ -30,7 +30,7 @@ import { auditFailed, auditScope, formatAudit, runAudit } from './lib/audit-chec
 import { createPayableOrders, quietDatabase } from './lib/bench-fixtures.js';
 import { connectionOptions, dropAllTables, loadDotEnv, testDatabaseName } from './lib/db-config.js';
 import { startApp, waitUntilLive } from './lib/app-process.js';
-import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp, openLoopRaw } from './lib/load.js';
+import { closedLoop, closedLoopHttp, freePort, openLoop, openLoopHttp, openLoopRaw, SLOW_ANSWER_MS } from './lib/load.js';
 import { summarizeTrace, tracePhase } from './lib/phase-trace.js';
 import { cpuMeter, cpuMicros, median, privateServerPid, rssMb } from './lib/proc-stat.js';
 import { inTurns, pooled, ratioInTurns } from './lib/turns.js';
@@ -529,7 +529,7 @@ async function halfRatePhase(targets, fullRate) {
   const { bursts } = half;
   if (bursts.worst)
     note(
-      `              answers over 15 ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
+      `              answers over ${SLOW_ANSWER_MS} ms came in ${bursts.count} bursts${bursts.medianIntervalMs === undefined ? '' : `, a median ${(bursts.medianIntervalMs / 1000).toFixed(2)} s apart`}; ` +
         `the worst at ${(bursts.worst.at / 1000).toFixed(1)} s: ${bursts.worst.count} answers, up to ${bursts.worst.worstMs.toFixed(0)} ms, the driver's own sends up to ${bursts.worst.lateMs.toFixed(0)} ms late`,
     );
   noteTrace(half.trace);
@@ -563,8 +563,8 @@ function noteTrace({ slow, calm, slowAnswers, slowInFirstSecond }) {
     `${Object.entries(s.cpuPct)
       .map(([name, pct]) => `${name} ${pct.toFixed(0)}% (${s.waitedPct[name].toFixed(0)}%)`)
       .join(', ')} of a core (in brackets: its threads ready, waiting for one); InnoDB purged in ${s.purged} of them and flushed ${s.pagesFlushed} pages, up to ${s.threadsRunning} threads running`;
-  note(`              in the ${slow.samples} 100-ms windows with an answer over 15 ms: ${side(slow)}`);
-  note(`              in the other ${calm.samples}: ${side(calm)}; ${slowInFirstSecond} of the ${slowAnswers} answers over 15 ms in the first second`);
+  note(`              in the ${slow.samples} 100-ms windows with an answer over ${SLOW_ANSWER_MS} ms: ${side(slow)}`);
+  note(`              in the other ${calm.samples}: ${side(calm)}; ${slowInFirstSecond} of the ${slowAnswers} answers over ${SLOW_ANSWER_MS} ms in the first second`);
 }
 
 /**
@@ -584,7 +584,7 @@ async function rawAtHalfRate(rate, warmupMs) {
   note(
     `              raw mysql2 at the same rate and spacing (the same SQL, a pool of ${poolSize} as the app's): p50 ${raw.latency.p50.toFixed(1)} ms, p99 ${raw.latency.p99.toFixed(1)} ms; ` +
       `${raw.failed} failed, ${raw.late} sent over 5 ms late` +
-      (worst ? `; its worst burst at ${(worst.at / 1000).toFixed(1)} s: ${worst.count} answers over 15 ms, up to ${worst.worstMs.toFixed(0)} ms` : ''),
+      (worst ? `; its worst burst at ${(worst.at / 1000).toFixed(1)} s: ${worst.count} answers over ${SLOW_ANSWER_MS} ms, up to ${worst.worstMs.toFixed(0)} ms` : ''),
   );
   noteTrace(raw.trace);
   if (raw.failed > 0) failures.push(`raw at half rate: ${raw.failed} payments failed`);

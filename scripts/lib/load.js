@@ -56,13 +56,16 @@ export async function closedLoop({ workers, durationMs, step, warmupMs = 0 }) {
   return { done, errors, firstError, seconds, rate: seconds > 0 ? done / seconds : 0, latency: summarize(latencies), latencies };
 }
 
+/** An answer slower than this, in ms, is a slow one: the half-rate target is a p99 under 20 ms. */
+export const SLOW_ANSWER_MS = 15;
+
 /**
  * When slow answers came: `answers` as { at, ms, late } (sent at `at` ms into the phase, answered
  * in `ms`, sent `late` ms after its moment), grouped into bursts of slow ones (over `slowMs`) less
  * than `gapMs` apart. Returns how many bursts, the median time between their starts, and the
  * worst one (its start, its slowest answer, and how late the driver itself sent in it).
  */
-export function slowBursts(answers, { slowMs = 15, gapMs = 100 } = {}) {
+export function slowBursts(answers, { slowMs = SLOW_ANSWER_MS, gapMs = 100 } = {}) {
   const bursts = [];
   for (const answer of [...answers].filter((a) => a.ms > slowMs).sort((a, b) => a.at - b.at)) {
     const last = bursts.at(-1);
@@ -74,8 +77,8 @@ export function slowBursts(answers, { slowMs = 15, gapMs = 100 } = {}) {
   return { count: bursts.length, medianIntervalMs: intervals.length ? intervals[Math.floor(intervals.length / 2)] : undefined, worst };
 }
 
-/** The measured answers in 100-ms bins of their moments: { at, count, slow (over 15 ms), worstMs, lateMs }. */
-export function timeline(answers, { binMs = 100, slowMs = 15 } = {}) {
+/** The measured answers in 100-ms bins of their moments: { at, count, slow (over SLOW_ANSWER_MS), worstMs, lateMs }. */
+export function timeline(answers, { binMs = 100, slowMs = SLOW_ANSWER_MS } = {}) {
   const bins = [];
   for (const answer of answers) {
     const index = Math.floor(answer.at / binMs);

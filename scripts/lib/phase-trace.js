@@ -70,37 +70,38 @@ export function tracePhase({ processes, database, everyMs = 100 }) {
 }
 
 /**
- * The measured samples of a trace split by whether an answer over 15 ms was due in them
- * (`timeline`: openLoop's 100-ms bins, whose `slow` counts those), each side reduced to: how many, the machine's cores busy and
- * stolen (% of all of them), each process's CPU and its threads' wait for a core (% of one core's time), the samples in which InnoDB's purge
- * ran (its history list fell by half or more), the pages flushed and the most threads running.
- * Also the slow answers of the first second against all of them: a phase that starts with a burst.
+ * The measured samples of a trace split by whether an answer over SLOW_ANSWER_MS was due in them
+ * (`timeline`: openLoop's 100-ms bins, whose `slow` counts those), each side reduced to: how many,
+ * the machine's cores busy, stolen and in iowait (% of all of them), each process's CPU and its
+ * threads' wait for a core (% of one core's time), the samples in which InnoDB's purge ran (its
+ * history list fell by half or more), the pages flushed and the most threads running. Also the slow
+ * answers of the first second against all of them: a phase that starts with a burst.
  */
 export function summarizeTrace(samples, timeline, { binMs = 100 } = {}) {
   const bins = new Map(timeline.map((bin) => [Math.floor(bin.at / binMs), bin]));
   const slowIn = (sample) => bins.get(Math.floor((sample.at - sample.ms / 2) / binMs))?.slow ?? 0;
+  const history = (sample) => sample?.innodb.Innodb_history_list_length;
+  const purgedIn = new Set(samples.filter((sample, i) => history(samples[i - 1]) > 0 && history(sample) <= history(samples[i - 1]) / 2));
   const measured = samples.filter((sample) => sample.at - sample.ms / 2 >= 0);
   const side = (list) => {
     const sum = (of) => list.reduce((total, sample) => total + of(sample), 0);
     const ticks = sum(({ machine: m }) => m.busy + m.iowait + m.steal + m.idle) || 1;
+    const ofTicks = (field) => (100 * sum((sample) => sample.machine[field])) / ticks;
     const micros = sum((sample) => sample.ms) * 1000 || 1;
-    const purged = list.filter((sample) => {
-      const before = samples[samples.indexOf(sample) - 1]?.innodb.Innodb_history_list_length;
-      return before > 0 && sample.innodb.Innodb_history_list_length <= before / 2;
-    }).length;
+    const ofCore = (field) => Object.fromEntries(Object.keys(list[0]?.[field] ?? {}).map((name) => [name, (100 * sum((sample) => sample[field][name])) / micros]));
     return {
       samples: list.length,
-      busyPct: (100 * sum((sample) => sample.machine.busy)) / ticks,
-      stealPct: (100 * sum((sample) => sample.machine.steal)) / ticks,
-      iowaitPct: (100 * sum((sample) => sample.machine.iowait)) / ticks,
-      cpuPct: Object.fromEntries(Object.keys(list[0]?.cpu ?? {}).map((name) => [name, (100 * sum((sample) => sample.cpu[name])) / micros])),
-      waitedPct: Object.fromEntries(Object.keys(list[0]?.waited ?? {}).map((name) => [name, (100 * sum((sample) => sample.waited[name])) / micros])),
-      purged,
+      busyPct: ofTicks('busy'),
+      stealPct: ofTicks('steal'),
+      iowaitPct: ofTicks('iowait'),
+      cpuPct: ofCore('cpu'),
+      waitedPct: ofCore('waited'),
+      purged: list.filter((sample) => purgedIn.has(sample)).length,
       pagesFlushed: sum((sample) => sample.innodb.Innodb_buffer_pool_pages_flushed ?? 0),
       threadsRunning: Math.max(0, ...list.map((sample) => sample.innodb.Threads_running ?? 0)),
     };
   };
-  const slowOf = (bins) => bins.reduce((total, bin) => total + bin.slow, 0);
+  const slowOf = (list) => list.reduce((total, bin) => total + bin.slow, 0);
   return {
     slow: side(measured.filter((sample) => slowIn(sample) > 0)),
     calm: side(measured.filter((sample) => slowIn(sample) === 0)),

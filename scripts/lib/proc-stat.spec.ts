@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { cpuMeter, cpuMicros, median, privateServerPid, rssMb, threadWaits, waitedBetween } from './proc-stat.js';
 
 const spin = (ms: number) => {
@@ -29,17 +30,20 @@ describe('proc-stat', () => {
     expect(privateServerPid('/nonexistent/mysqld.pid')).toBeUndefined();
   });
 
-  it("reads how long this process's threads waited for a core, and it grows while they outnumber the cores", async () => {
-    const before = threadWaits(process.pid)!;
-    expect(before[String(process.pid)]).toBeGreaterThanOrEqual(0);
-    // More spinning children than cores, and this thread spinning too: each waits its turn for one.
-    const { spawn } = await import('node:child_process');
-    const { cpus } = await import('node:os');
-    const spinners = Array.from({ length: cpus().length + 1 }, () => spawn(process.execPath, ['-e', 'const t = Date.now() + 600; while (Date.now() < t);']));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    spin(400);
-    await Promise.all(spinners.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-    expect(waitedBetween(before, threadWaits(process.pid)!)).toBeGreaterThan(0);
+  it("reads how long a process's threads waited for a core: two spinners on one core each wait for the other", async () => {
+    // Pinned to one core (taskset execs node, so the pid is node's), so the other cores, and the
+    // tests running beside this one, are left alone. Each spins 300 ms of the clock, then idles.
+    const spinner = () => spawn('taskset', ['-c', '0', process.execPath, '-e', 'const t = Date.now() + 300; while (Date.now() < t); setTimeout(() => {}, 10_000);']);
+    const spinners = [spinner(), spinner()];
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const waits = threadWaits(spinners[0].pid!)!;
+      expect(Object.keys(waits)).toContain(String(spinners[0].pid));
+      // Sharing one core for 300 ms, each spent about half of it waiting for the other.
+      expect(waitedBetween({}, waits)).toBeGreaterThan(50_000);
+    } finally {
+      for (const child of spinners) child.kill();
+    }
     expect(threadWaits(2 ** 30)).toBeUndefined();
   });
 
