@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { cpuMicros, threadWaits, waitedBetween } from './proc-stat.js';
 
-const COUNTERS = ['Innodb_buffer_pool_pages_flushed', 'Innodb_row_lock_waits'];
-/** Read as they are, not as the change since the last sample. */
-const LEVELS = ['Innodb_history_list_length', 'Innodb_buffer_pool_pages_dirty', 'Innodb_checkpoint_age', 'Threads_running'];
+/** What summarizeTrace reads: a counter, as the change since the last sample; two levels, as read. */
+const COUNTERS = ['Innodb_buffer_pool_pages_flushed'];
+const LEVELS = ['Innodb_history_list_length', 'Threads_running'];
 const STATUS_QUERY = `SHOW GLOBAL STATUS WHERE Variable_name IN (${[...COUNTERS, ...LEVELS].map((name) => `'${name}'`).join(', ')})`;
 
 /** The machine's CPU so far, in clock ticks of all its cores: busy (user, nice, system, irq, softirq), iowait, steal, idle. */
@@ -33,7 +33,7 @@ export function tracePhase({ processes, database, everyMs = 100 }) {
   const read = async () => {
     const status = {};
     if (database) for (const row of (await database.query(STATUS_QUERY))[0]) status[row.Variable_name] = Number(row.Value);
-    const each = (read) => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, [pids].flat().map(read)]));
+    const each = (of) => Object.fromEntries(Object.entries(processes).map(([name, pids]) => [name, [pids].flat().map(of)]));
     return { now: performance.now(), cpu: each((pid) => cpuMicros(pid) ?? 0), waits: each((pid) => threadWaits(pid) ?? {}), machine: machineTicks(), status };
   };
   let stopped = false;
