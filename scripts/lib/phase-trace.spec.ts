@@ -1,10 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { summarizeTrace, tracePhase } from './phase-trace.js';
-
-const spin = (ms: number) => {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-};
+import { spinCpu } from './proc-stat.js';
 
 /** A sample of summarizeTrace's input: `busy` and `idle` in ticks of all cores, `history` InnoDB's history list. */
 const sample = (at: number, { busy = 10, idle = 10, steal = 0, app = 50_000, waited = 0, history = 500, flushed = 0, threads = 1 } = {}) => ({
@@ -61,13 +57,13 @@ describe('tracePhase', () => {
     const tracer = tracePhase({ processes: { self: process.pid }, database, everyMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 60));
     tracer.mark();
-    spin(100);
+    spinCpu(100_000);
     await new Promise((resolve) => setTimeout(resolve, 60));
     const samples = await tracer.stop();
     expect(queries[0]).toMatch(/^SHOW GLOBAL STATUS WHERE Variable_name IN \(/);
     expect(samples.some((s) => s.at < 0)).toBe(true);
     const measured = samples.filter((s) => s.at > 0);
-    // 100 ms of spinning falls in the measured samples, give or take a tick of the clock.
+    // The 100 ms of CPU spun falls in the measured samples, give or take a tick of the clock.
     expect(measured.reduce((sum, s) => sum + s.cpu.self, 0)).toBeGreaterThanOrEqual(80_000);
     // The history list as read, the pages flushed as the change since the last sample.
     expect(measured.at(-1)!.innodb.Innodb_history_list_length).toBe(history);

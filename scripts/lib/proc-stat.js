@@ -38,6 +38,16 @@ export function cpuMicros(pid) {
 }
 
 /**
+ * Spins until process `pid` (this one by default) has spent `micros` more CPU, as cpuMicros reads
+ * it: a spec's known amount of work, which a stolen core or a busy GC thread makes take longer
+ * but not cost more or less.
+ */
+export function spinCpu(micros, pid = process.pid) {
+  const until = cpuMicros(pid) + micros;
+  while (cpuMicros(pid) < until);
+}
+
+/**
  * The time each thread of a process has spent so far ready to run but waiting for a core (the
  * second field of /proc/<pid>/task/<tid>/schedstat), in µs by thread id; undefined where /proc does
  * not tell. A process that answers late while its threads waited long had the work ready and no

@@ -1,25 +1,26 @@
 import { describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { cpuMeter, cpuMicros, median, privateServerPid, rssMb, threadWaits, waitedBetween } from './proc-stat.js';
-
-const spin = (ms: number) => {
-  const until = performance.now() + ms;
-  while (performance.now() < until);
-};
+import { cpuMeter, cpuMicros, median, privateServerPid, rssMb, spinCpu, threadWaits, waitedBetween } from './proc-stat.js';
 
 describe('proc-stat', () => {
   it('reads the CPU this process spends, and divides what it spent after start() by the requests', () => {
     const before = cpuMicros(process.pid)!;
     const meter = cpuMeter({ self: process.pid, twice: [process.pid, process.pid] });
-    spin(200); // before start(): not counted
+    spinCpu(200_000); // before start(): not counted
+    const beforeStart = cpuMicros(process.pid)!;
     meter.start();
-    spin(200);
+    const afterStart = cpuMicros(process.pid)!;
+    spinCpu(200_000);
+    const beforeEnd = cpuMicros(process.pid)!;
     const micros = meter.perRequest(100);
-    // 200 ms of spinning over 100 requests: about 2,000 µs each, give or take a tick of the clock.
-    expect(micros.self).toBeGreaterThan(1500);
-    expect(micros.self).toBeLessThan(3000);
+    const afterEnd = cpuMicros(process.pid)!;
+    // The meter's own reads fall between the ones around them, so what it divides lies between
+    // the narrowest and the widest bracket: at least the 200 ms spun, never the 200 ms before.
+    expect(micros.self).toBeGreaterThanOrEqual((beforeEnd - afterStart) / 100);
+    expect(micros.self).toBeLessThanOrEqual((afterEnd - beforeStart) / 100);
+    expect(micros.self).toBeGreaterThanOrEqual(2000);
     expect(micros.twice).toBeCloseTo(2 * micros.self, 5);
-    expect(cpuMicros(process.pid)! - before).toBeGreaterThanOrEqual(350_000);
+    expect(afterEnd - before).toBeGreaterThanOrEqual(400_000);
   });
 
   it('leaves out a process it cannot read instead of guessing', () => {
