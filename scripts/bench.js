@@ -544,16 +544,18 @@ async function halfRatePhase(targets, fullRate) {
 }
 
 /**
- * Runs an open loop, `start(onMeasuring)`, with a trace of the machine and the database (phase-trace.js):
- * the app's processes, MariaDB's when it is the private server, and this one (the driver's thread is in it).
+ * Runs an open loop, `start(onMeasuring)`, with a trace of the machine and the database (phase-trace.js)
+ * over the processes a cost turn reads (costedProcesses: the driver's thread is in this one).
  * Resolves to the loop's result with `trace`, its summary.
  */
 async function traced(start) {
-  const database = privateServerPid();
-  const tracer = tracePhase({ processes: { app: appPids, ...(database === undefined ? {} : { MariaDB: database }), driver: process.pid }, database: pool });
+  const tracer = tracePhase({ processes: costedProcesses(appPids), database: pool });
   const result = await start(() => tracer.mark());
   return { ...result, trace: summarizeTrace(await tracer.stop(), result.timeline) };
 }
+
+/** costedProcesses' names as a trace's lines print them. */
+const TRACED_NAMES = { server: 'app', database: 'MariaDB', driver: 'driver' };
 
 /** What the machine did while a traced phase's answers were slow, against the rest of the phase. */
 function noteTrace({ slow, calm, slowAnswers, slowInFirstSecond }) {
@@ -561,7 +563,7 @@ function noteTrace({ slow, calm, slowAnswers, slowInFirstSecond }) {
   const side = (s) =>
     `cores ${s.busyPct.toFixed(0)}% busy, ${s.stealPct.toFixed(0)}% stolen, ${s.iowaitPct.toFixed(0)}% in iowait; ` +
     `${Object.entries(s.cpuPct)
-      .map(([name, pct]) => `${name} ${pct.toFixed(0)}% (${s.waitedPct[name].toFixed(0)}%)`)
+      .map(([name, pct]) => `${TRACED_NAMES[name]} ${pct.toFixed(0)}% (${s.waitedPct[name].toFixed(0)}%)`)
       .join(', ')} of a core (in brackets: its threads ready, waiting for one); InnoDB purged in ${s.purged} of them and flushed ${s.pagesFlushed} pages, up to ${s.threadsRunning} threads running`;
   note(`              in the ${slow.samples} 100-ms windows with an answer over ${SLOW_ANSWER_MS} ms: ${side(slow)}`);
   note(`              in the other ${calm.samples}: ${side(calm)}; ${slowInFirstSecond} of the ${slowAnswers} answers over ${SLOW_ANSWER_MS} ms in the first second`);
